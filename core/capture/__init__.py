@@ -1,0 +1,1 @@
+"""Reading capture files into columns: file formats, link layers, IP, UDP, tunnels."""

@@ -1,0 +1,35 @@
+"""The record index: where each captured frame lies in the file, one row per frame.
+
+This is the contract between the file-format readers (pcap, pcapng) and the
+protocol decoders: readers only find frames; decoders only look at bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class RecordIndex:
+    """Frames of one chunk of a capture, as columns (all arrays have shape (n,)).
+
+    ``offset`` points into ``data`` (the chunk's bytes), at the first byte of the
+    frame as captured (the link-layer header). ``time_ns`` is absolute time in
+    nanoseconds since the Unix epoch. ``frame`` is Wireshark's 1-based frame number.
+    """
+
+    data: NDArray[np.uint8]  # the bytes the offsets point into (a view, not a copy)
+    frame: NDArray[np.int64]
+    time_ns: NDArray[np.int64]
+    offset: NDArray[np.int64]
+    caplen: NDArray[np.int32]
+    origlen: NDArray[np.int64]
+    linktype: NDArray[np.int32]  # LINKTYPE_* number per frame (pcapng: per interface)
+    file_offset: int = 0  # absolute position of data[0] in the (decompressed) file
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.frame.shape[0])

@@ -1,0 +1,1 @@
+"""The ``callscope`` command line: subcommands over the core, no Qt."""
