@@ -1,0 +1,1 @@
+"""Consent, authorization, audit log, retention and masking."""

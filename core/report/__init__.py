@@ -1,0 +1,1 @@
+"""Rendering analysis results: human table, JSON, CSV."""

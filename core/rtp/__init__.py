@@ -1,0 +1,1 @@
+"""RTP and RTCP: finding streams, Wireshark-compatible metrics, per-packet series."""

@@ -1,0 +1,1 @@
+"""SIP and SDP: calls, their parties (masked) and the media they announce."""
