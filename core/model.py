@@ -28,7 +28,7 @@ class CaptureInfo:
 
     @property
     def start_time(self) -> str:
-        """First frame time as ISO 8601 UTC with microseconds, e.g. ``2024-01-02T03:04:05.123456Z``."""
+        """First frame time, ISO 8601 UTC with microseconds: ``2024-01-02T03:04:05.123456Z``."""
         t = datetime.fromtimestamp(self.start_ns / 1e9, tz=UTC)
         return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -83,7 +83,8 @@ class Call:
     call_id: str
     from_party: str  # masked, e.g. "sip:*******123@e***.com"
     to_party: str
-    state: str  # "CALL SETUP", "RINGING", "IN CALL", "COMPLETED", "REJECTED", "CANCELLED", "UNKNOWN"
+    # "CALL SETUP", "RINGING", "IN CALL", "COMPLETED", "REJECTED", "CANCELLED", "UNKNOWN"
+    state: str
     start_ns: int
     end_ns: int
     media: list[MediaDescription] = field(default_factory=list)

@@ -60,7 +60,8 @@ class Capture:
         table = self.packets
         off = int(table.payload_offset[row])
         if off < 0:
-            return table.reassembled[row]
+            data: bytes = table.reassembled[row]
+            return data
         if self._buffer is None:
             raise ValueError("capture buffer already closed")
         return bytes(self._buffer[off : off + int(table.caplen[row])])

@@ -84,7 +84,8 @@ def payload_type_name(payload_type: int, codec: Codec | None) -> str:
     """Wireshark-style label of a payload type, e.g. ``g711A``, ``AMR-WB``, ``Unassigned``."""
     wireshark_static = {0: "g711U", 8: "g711A", 9: "g722", 18: "g729", 4: "g723", 3: "GSM"}
     if codec is None:
-        return wireshark_static.get(payload_type, "Unassigned" if payload_type < 96 else str(payload_type))
+        fallback = "Unassigned" if payload_type < 96 else str(payload_type)
+        return wireshark_static.get(payload_type, fallback)
     if payload_type in wireshark_static and codec == STATIC_PAYLOAD_TYPES.get(payload_type):
         return wireshark_static[payload_type]
     return codec.name
