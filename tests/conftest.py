@@ -20,7 +20,9 @@ def corpus_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _callscope_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _callscope_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own CALLSCOPE_HOME so no test touches the user's files."""
     home = tmp_path_factory.mktemp("callscope_home")
     monkeypatch.setenv("CALLSCOPE_HOME", str(home))

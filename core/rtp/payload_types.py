@@ -82,7 +82,9 @@ def is_comfort_noise(payload_type: int, codec: Codec | None) -> bool:
 
 def payload_type_name(payload_type: int, codec: Codec | None) -> str:
     """Wireshark-style label of a payload type, e.g. ``g711A``, ``AMR-WB``, ``Unassigned``."""
-    wireshark_static: dict[int, str] = {0: "g711U", 8: "g711A", 9: "g722", 18: "g729", 4: "g723", 3: "GSM"}
+    wireshark_static: dict[int, str] = {
+        0: "g711U", 8: "g711A", 9: "g722", 18: "g729", 4: "g723", 3: "GSM"
+    }
     if codec is None:
         fallback = "Unassigned" if payload_type < 96 else str(payload_type)
         return wireshark_static.get(payload_type, fallback)
