@@ -38,6 +38,8 @@ _URI_PARAMS_KEPT = frozenset(
 )
 _HEADER_PARAMS_KEPT = frozenset({"tag", "q", "expires", "reg-id", "cause", "reason"})
 
+_TOKEN = re.compile(r"[\w\-.!%*+`'~:\[\]]*")
+_HOSTNAME = re.compile(r"[A-Za-z0-9_\-.*]+|\[[0-9A-Fa-f:.*]+\]")
 _PHONE_LIKE = re.compile(r"\+?[\d*#()\-. /]*\d[\d*#()\-. /]*")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]{0,15}):(.*)", re.S)
 
@@ -96,12 +98,12 @@ def mask_display_name(name: str) -> str:
 
 
 def _mask_host(host: str) -> str:
-    """Keep a domain name; reduce an IP literal to its network part."""
+    """Keep a domain name; reduce an IP literal to its network part; hide anything else."""
     bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
         address = ipaddress.ip_address(bare)
     except ValueError:
-        return host
+        return host if _HOSTNAME.fullmatch(host) else MASK
     if address.version == 4:
         a, b, _, _ = str(address).split(".")
         return f"{a}.{b}.*.*"
@@ -110,15 +112,19 @@ def _mask_host(host: str) -> str:
 
 
 def _mask_params(params: str, kept: frozenset[str]) -> str:
-    """``;name=value`` list: values of names outside ``kept`` become ``***``."""
+    """``;name=value`` list: values of names outside ``kept``, or not tokens, become ``***``."""
     if not params:
         return ""
     out: list[str] = []
     for param in params.split(";")[1:]:
         name, sep, value = param.partition("=")
         key = name.strip().lower()
-        if not sep or key in kept:
-            out.append(_mask_host(value) if key == "maddr" else param)
+        if not _TOKEN.fullmatch(name.strip()):
+            out.append(MASK)
+        elif key == "maddr":
+            out.append(f"{name}={_mask_host(value)}")
+        elif not sep or (key in kept and _TOKEN.fullmatch(value.strip())):
+            out.append(param)
         else:
             out.append(f"{name}={MASK}")
     return "".join(f";{p}" for p in out)
@@ -145,6 +151,8 @@ def _mask_hostport(hostport: str) -> str:
     else:
         host, colon, port = hp.partition(":")
         rest = colon + port
+    if rest and not re.fullmatch(r":\d{1,5}", rest):
+        rest = ""  # not a port: garbage, dropped
     tail = _mask_params(semi + params, _URI_PARAMS_KEPT) if semi else ""
     return _mask_host(host) + rest + tail
 
