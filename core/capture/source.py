@@ -1,0 +1,224 @@
+"""Open a capture file as one read-only byte buffer: mmap for plain files, memory for gzip.
+
+The format readers only ever see ``CaptureFile.data`` (shape (size,), uint8); offsets
+into it are absolute positions in the (decompressed) file. Plain files are never copied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import mmap
+import os
+import stat
+import zlib
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from callscope.core.errors import CaptureError
+from callscope.core.progress import CancelToken
+
+CHUNK = 1 << 20
+"""Read/decompress step in bytes (1 MiB)."""
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class CaptureFile:
+    """A capture file's bytes; use as a context manager or call :meth:`close`.
+
+    ``data`` and ``buffer`` are read-only views of the same bytes: the whole file, or
+    the whole decompressed stream for gzip. ``warnings`` holds problems met while
+    opening (e.g. a truncated gzip stream) for the first record chunk to report.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        content: mmap.mmap | bytes | bytearray,
+        *,
+        compressed: bool,
+        size_on_disk: int,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.compressed = compressed
+        self.size_on_disk = size_on_disk
+        self.warnings: list[str] = list(warnings or [])
+        self._content: mmap.mmap | bytes | bytearray | None = content
+        self.buffer: memoryview = memoryview(content).toreadonly()
+        array: NDArray[np.uint8] = np.frombuffer(content, dtype=np.uint8)
+        array.flags.writeable = False
+        self.data: NDArray[np.uint8] = array
+
+    @property
+    def size(self) -> int:
+        """Number of (decompressed) bytes in ``data``."""
+        return int(self.data.shape[0])
+
+    def close(self) -> None:
+        """Drop this object's views; the mmap is unmapped once no other view uses it."""
+        content = self._content
+        if content is None:
+            return
+        self._content = None
+        self.data = np.zeros(0, np.uint8)
+        buffer, self.buffer = self.buffer, memoryview(b"")
+        # Views others still hold (RecordIndex.data, payload slices) keep the bytes
+        # alive; the mapping is then released when the last of them goes.
+        with contextlib.suppress(BufferError):
+            buffer.release()
+            if isinstance(content, mmap.mmap):
+                content.close()
+
+    def __enter__(self) -> CaptureFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_capture(
+    path: str | os.PathLike[str], *, max_decompressed: int = 8 << 30
+) -> CaptureFile:
+    """Open ``path`` (format is found later, by magic); gzip is decompressed in memory.
+
+    Raises CaptureError for missing, unreadable or non-regular paths, corrupt gzip, or
+    gzip content larger than ``max_decompressed`` bytes.
+    """
+    p = Path(path)
+    with _open_regular(p) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(2)
+        fh.seek(0)
+        if head == GZIP_MAGIC:
+            content, warnings = _gunzip(fh, max_decompressed)
+            return CaptureFile(p, content, compressed=True, size_on_disk=size, warnings=warnings)
+        try:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # empty file, /proc files, exotic filesystems
+            return CaptureFile(
+                p, _read_bounded(fh, max_decompressed), compressed=False, size_on_disk=size
+            )
+        return CaptureFile(p, mapped, compressed=False, size_on_disk=size)
+
+
+def file_sha256(path: str | os.PathLike[str], *, cancel: CancelToken | None = None) -> str:
+    """SHA-256 (hex) of the file as stored on disk, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with _open_regular(Path(path)) as fh:
+        while True:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            piece = _read_chunk(fh)
+            if not piece:
+                break
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def _open_regular(p: Path) -> BinaryIO:
+    """Open a regular file for binary reading, turning OS errors into CaptureError.
+
+    FIFOs, sockets and devices are refused: opening or reading them may block forever.
+    """
+    try:
+        st = os.stat(p)
+        if stat.S_ISDIR(st.st_mode):
+            raise CaptureError(f"{p}: is a directory, not a capture file")
+        if not stat.S_ISREG(st.st_mode):
+            raise CaptureError(f"{p}: not a regular file")
+        return open(p, "rb")  # the caller closes it
+    except OSError as exc:
+        raise CaptureError(_describe_os_error(p, exc)) from None
+
+
+def _describe_os_error(p: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return f"{p}: no such file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{p}: permission denied"
+    if exc.errno == errno.EISDIR:
+        return f"{p}: is a directory, not a capture file"
+    return f"{p}: cannot read ({exc.strerror or exc})"
+
+
+def _read_chunk(fh: BinaryIO) -> bytes:
+    """Up to 1 MiB from ``fh``; an OSError (e.g. EIO) becomes CaptureError."""
+    try:
+        return fh.read(CHUNK)
+    except OSError as exc:
+        raise CaptureError(f"read error: {exc.strerror or exc}") from None
+
+
+def _read_bounded(fh: BinaryIO, limit: int) -> bytes:
+    """Read a file that cannot be mapped, refusing more than ``limit`` bytes."""
+    out = bytearray()
+    while piece := _read_chunk(fh):
+        out += piece
+        if len(out) > limit:
+            raise CaptureError(f"capture is larger than {format_size(limit)}; refusing")
+    return bytes(out)
+
+
+def _gunzip(fh: BinaryIO, limit: int) -> tuple[bytearray, list[str]]:
+    """Decompress every gzip member of ``fh`` into memory, never past ``limit`` bytes.
+
+    Returns the bytes and warnings (truncated stream, trailing garbage). A corrupt
+    stream (bad header, bad deflate data, CRC mismatch) raises CaptureError.
+    """
+    out = bytearray()
+    warnings: list[str] = []
+    dec = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    pending = b""  # compressed input not yet consumed
+    at_eof = False
+    while True:
+        if not pending and not at_eof:
+            pending = _read_chunk(fh)
+            at_eof = not pending
+        room = limit - len(out)
+        try:  # b"" input still drains output zlib holds back because of max_length
+            piece = dec.decompress(pending, min(CHUNK, room + 1))
+        except zlib.error as exc:
+            raise CaptureError(f"corrupt gzip data ({exc})") from None
+        if len(piece) > room:
+            raise CaptureError(f"compressed capture expands beyond {format_size(limit)}; refusing")
+        out += piece
+        pending = dec.unconsumed_tail
+        if dec.eof:
+            pending = dec.unused_data + pending
+            if not pending and not at_eof:
+                pending = _read_chunk(fh)
+                at_eof = not pending
+            if not pending:
+                return out, warnings
+            if not pending.startswith(GZIP_MAGIC):
+                warnings.append("trailing data after the gzip stream ignored")
+                return out, warnings
+            dec = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # the next gzip member
+        elif at_eof and not pending and not piece:
+            if not out:
+                raise CaptureError("truncated gzip file: nothing could be decompressed")
+            warnings.append(
+                f"gzip stream truncated after {len(out)} decompressed bytes; "
+                "reading what was recovered"
+            )
+            return out, warnings
+
+
+def format_size(n: int) -> str:
+    """A byte count for messages: ``8 GiB``, ``1.5 MiB``, ``300 bytes``."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):g} {unit}"
+    return f"{n} bytes"
