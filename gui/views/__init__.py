@@ -1,0 +1,1 @@
+"""Widgets: each builds one panel and shows numbers it receives from the core."""

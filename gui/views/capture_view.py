@@ -1,0 +1,245 @@
+"""One open capture: progress while loading, then calls, streams, plots and metrics.
+
+Layout (top to bottom, in splitters the user can drag): summary line and filter;
+calls table; streams table; stream view (plots, with room below them for content
+views sharing the time axis) beside the metrics panel.
+
+Signals
+    loaded(object): the AnalysisResult is shown.
+    load_failed(str): the core rejected the capture (its one-line message).
+    load_cancelled(): the user cancelled the load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from callscope.core.model import AnalysisResult
+from callscope.gui import settings
+from callscope.gui.models.call_table_model import CallColumn, CallTableModel
+from callscope.gui.models.roles import SORT_ROLE, STREAM_ID_ROLE
+from callscope.gui.models.stream_table_model import StreamFilterProxy
+from callscope.gui.verdict import Thresholds
+from callscope.gui.views.load_progress_view import LoadProgressView
+from callscope.gui.views.metrics_panel import MetricsPanel
+from callscope.gui.views.stream_plot_view import StreamPlotView
+from callscope.gui.views.stream_table_view import StreamTableView
+from callscope.gui.workers import AnalysisJob
+
+
+class CaptureView(QStackedWidget):
+    """A tab's content for the capture at ``path``."""
+
+    loaded = Signal(object)
+    load_failed = Signal(str)
+    load_cancelled = Signal()
+
+    def __init__(self, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = str(path)
+        self.result: AnalysisResult | None = None
+        self.job: AnalysisJob | None = None
+        self.progress_view = LoadProgressView(self.path)
+        self.progress_view.cancel_requested.connect(self.cancel_loading)
+        self.addWidget(self.progress_view)
+        self.addWidget(self._build_content())
+
+    # -- layout --------------------------------------------------------------------------
+    def _build_content(self) -> QWidget:
+        self.summary = QLabel()
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("Filter streams (address, SSRC, codec…)"))
+        self.filter_edit.setToolTip(self.tr("Show only streams whose row contains this text."))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(360)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 4)
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.filter_edit)
+
+        self.call_model = CallTableModel(self)
+        self.call_proxy = StreamFilterProxy(self)
+        self.call_proxy.setSourceModel(self.call_model)
+        self.call_proxy.setSortRole(SORT_ROLE)
+        self.call_table = QTableView()
+        self.call_table.setModel(self.call_proxy)
+        self.call_table.setSortingEnabled(True)
+        self.call_table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.call_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.call_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.call_table.verticalHeader().hide()
+        self.call_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        calls_header = self.call_table.horizontalHeader()
+        calls_header.setStretchLastSection(False)
+        for col in (CallColumn.FROM, CallColumn.TO):
+            calls_header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        self.call_table.selectionModel().selectionChanged.connect(self._on_call_selected)
+
+        self.stream_table = StreamTableView()
+        self.stream_table.streams_selected.connect(self._on_streams_selected)
+        self.filter_edit.textChanged.connect(self.stream_table.proxy.set_filter_text)
+
+        self.plot_view = StreamPlotView()
+        self.stream_split = QSplitter(Qt.Orientation.Vertical)
+        self.stream_split.setChildrenCollapsible(False)
+        self.stream_split.addWidget(self.plot_view)
+        self.metrics = MetricsPanel()
+        self.no_rtp = QLabel(self.tr("No RTP streams found in this capture."))
+        self.no_rtp.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_rtp.setWordWrap(True)
+        self.bottom_split = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom_split.addWidget(self.stream_split)
+        self.bottom_split.addWidget(self.metrics)
+        self.bottom_split.setStretchFactor(0, 4)
+        self.bottom_split.setStretchFactor(1, 1)
+        self.bottom = QStackedWidget()
+        self.bottom.addWidget(self.bottom_split)
+        self.bottom.addWidget(self.no_rtp)
+
+        self.main_split = QSplitter(Qt.Orientation.Vertical)
+        for widget, stretch in ((self.call_table, 1), (self.stream_table, 2), (self.bottom, 7)):
+            self.main_split.addWidget(widget)
+            self.main_split.setStretchFactor(self.main_split.count() - 1, stretch)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.main_split, 1)
+        return page
+
+    def add_stream_content(self, widget: QWidget) -> None:
+        """Add a content view (spectrogram, player) below the plots of the stream view.
+
+        Such a view should follow ``plot_view.x_range_changed`` and may call
+        ``plot_view.set_x_range`` so that every view shares the time axis.
+        """
+        self.stream_split.addWidget(widget)
+
+    # -- loading -------------------------------------------------------------------------
+    def start_loading(self) -> None:
+        """Analyse the capture in the background; the progress page shows meanwhile."""
+        self.setCurrentIndex(0)
+        self.job = AnalysisJob(self.path, self)
+        self.job.progress.connect(self.progress_view.set_progress)
+        self.job.finished.connect(self.set_result)
+        self.job.failed.connect(self.load_failed)
+        self.job.cancelled.connect(self.load_cancelled)
+        self.job.start()
+
+    def cancel_loading(self) -> None:
+        """Ask the running analysis to stop (``load_cancelled`` follows)."""
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+
+    @property
+    def loading(self) -> bool:
+        """True while the analysis runs."""
+        return self.job is not None and self.job.running
+
+    def shutdown(self) -> None:
+        """Cancel a running analysis and wait for its thread (before the tab goes away)."""
+        if self.job is not None and self.job.running:
+            self.job.wait()
+
+    # -- content -------------------------------------------------------------------------
+    def set_result(self, result: AnalysisResult) -> None:
+        """Show ``result``: tables filled, the first call's streams plotted."""
+        self.result = result
+        info = result.capture
+        parts = [
+            f"<b>{Path(info.path).name}</b>",
+            self.tr("{0} frames").format(info.packets),
+            self.tr("{0:.1f} s").format(info.duration_s),
+            self.tr("{0} calls").format(len(result.calls)),
+            self.tr("{0} RTP streams").format(len(result.streams)),
+        ]
+        if result.warnings:
+            parts.append(self.tr("⚠ {0} warnings").format(len(result.warnings)))
+        self.summary.setText(" · ".join(parts))
+        self.summary.setToolTip("\n".join([info.path, *result.warnings]))
+        self.call_model.set_result(result)
+        self.stream_table.source_model.set_result(result)
+        self.call_table.setVisible(bool(result.calls))
+        self.bottom.setCurrentIndex(0 if result.streams else 1)
+        self._fit_columns()
+        self.setCurrentIndex(1)
+        self.restore_layout()
+        if result.streams:
+            first = result.calls[0].stream_ids if result.calls else []
+            self.stream_table.select_stream_ids(first or [result.streams[0].id])
+        self.loaded.emit(result)
+
+    def _fit_columns(self) -> None:
+        for table in (self.stream_table, self.call_table):
+            header = table.horizontalHeader()
+            table.resizeColumnsToContents()
+            for col in range(header.count()):
+                header.resizeSection(col, min(header.sectionSize(col) + 12, 320))
+
+    def set_thresholds(self, limits: Thresholds) -> None:
+        """Re-judge the streams with new verdict limits."""
+        self.stream_table.source_model.set_thresholds(limits)
+
+    def _on_streams_selected(self, ids: list[int]) -> None:
+        if self.result is None:
+            return
+        streams = [self.result.stream(i) for i in ids]
+        self.plot_view.show_streams(streams)
+        self.metrics.show_streams(streams, self.result.capture.start_ns)
+
+    def _on_call_selected(self) -> None:
+        rows = self.call_table.selectionModel().selectedRows()
+        if rows:
+            ids = self.call_proxy.data(rows[0], STREAM_ID_ROLE)
+            if ids:
+                self.stream_table.select_stream_ids(list(ids))
+
+    def select_call_row(self, row: int) -> None:
+        """Select a call (displayed row) and with it its streams."""
+        index = self.call_proxy.index(row, 0)
+        self.call_table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    # -- remembered layout ---------------------------------------------------------------
+    def save_layout(self) -> None:
+        """Remember splitter positions and column widths (shared by every tab)."""
+        if self.result is None:
+            return
+        for key, target in self._layout_parts():
+            settings.save_state(key, target.saveState())
+
+    def _layout_parts(self) -> list[tuple[str, QSplitter | QHeaderView]]:
+        return [
+            ("capture/main_split", self.main_split),
+            ("capture/bottom_split", self.bottom_split),
+            ("capture/streams_header", self.stream_table.horizontalHeader()),
+            ("capture/calls_header", self.call_table.horizontalHeader()),
+        ]
+
+    def restore_layout(self) -> None:
+        """Apply the remembered splitters and column widths, if any."""
+        self.main_split.setSizes([120, 180, 700])
+        self.bottom_split.setSizes([1100, 400])
+        for key, target in self._layout_parts():
+            state = settings.load_state(key)
+            if state is not None:
+                target.restoreState(state)
