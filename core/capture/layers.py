@@ -1,0 +1,119 @@
+"""Row batches passed between the decoding stages (link → IP → UDP/TCP/GTP-U).
+
+Every batch is columnar: one row per frame (or per reassembled datagram) still being
+decoded, ``idx`` naming the frame's row in the chunk's RecordIndex. Offsets point into
+``buf.data``; ``end`` is where that row's captured bytes stop (never trust a field
+that ends past it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """Bytes that offsets point into.
+
+    ``file_base`` is the absolute file position of ``data[0]``, or None when the bytes
+    exist only in memory (reassembled fragments): payloads then get copied out.
+    """
+
+    data: NDArray[np.uint8]
+    file_base: int | None
+
+
+@dataclass
+class NetRows:
+    """Rows whose network-layer (IP) header starts at ``off``.
+
+    ``version`` is 4 or 6 when the link layer said so, 0 when the version nibble
+    decides (raw IP, GTP-U payloads). ``tunnelled``/``teid`` describe GTP-U.
+    """
+
+    buf: Buffer
+    idx: I64
+    off: I64
+    end: I64
+    version: NDArray[np.uint8]
+    teid: NDArray[np.uint32]
+    tunnelled: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.idx.shape[0])
+
+    def take(self, sel: NDArray[np.bool_] | I64) -> NetRows:
+        """The rows selected by a mask or an index array."""
+        return NetRows(
+            self.buf,
+            self.idx[sel],
+            self.off[sel],
+            self.end[sel],
+            self.version[sel],
+            self.teid[sel],
+            self.tunnelled[sel],
+        )
+
+
+@dataclass
+class L4Rows:
+    """Rows of one IP version whose transport header starts at ``off``.
+
+    ``src``/``dst``: uint32 shape (n,) for IPv4, uint8 shape (n, 16) for IPv6.
+    ``wire_len``: transport bytes the IP header announced (header included);
+    ``end``: where the captured transport bytes stop (≤ off + wire_len).
+    """
+
+    buf: Buffer
+    version: int
+    idx: I64
+    proto: NDArray[np.uint8]
+    src: NDArray[np.uint32] | NDArray[np.uint8]
+    dst: NDArray[np.uint32] | NDArray[np.uint8]
+    off: I64
+    end: I64
+    wire_len: I64
+    teid: NDArray[np.uint32]
+    tunnelled: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.idx.shape[0])
+
+    def take(self, sel: NDArray[np.bool_] | I64) -> L4Rows:
+        """The rows selected by a mask or an index array."""
+        return L4Rows(
+            self.buf,
+            self.version,
+            self.idx[sel],
+            self.proto[sel],
+            self.src[sel],
+            self.dst[sel],
+            self.off[sel],
+            self.end[sel],
+            self.wire_len[sel],
+            self.teid[sel],
+            self.tunnelled[sel],
+        )
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One IP fragment waiting for reassembly (Python object: fragments are rare).
+
+    ``key`` identifies the datagram: (version, src bytes, dst bytes, id, proto, teid,
+    tunnelled). ``offset``/``payload`` are the fragment's place and bytes in the
+    datagram; ``more`` is the More-Fragments flag; ``complete`` is False when the
+    capture cut the fragment short.
+    """
+
+    key: tuple[int, bytes, bytes, int, int, int, bool]
+    idx: int
+    offset: int
+    more: bool
+    payload: bytes
+    complete: bool
