@@ -1,0 +1,82 @@
+"""Joining PacketTable batches: concatenation, frame order, reassembled payload keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from callscope.core.capture.table import PacketTable
+
+COLUMNS = (
+    "frame",
+    "time_ns",
+    "src",
+    "dst",
+    "sport",
+    "dport",
+    "transport",
+    "teid",
+    "length",
+    "caplen",
+    "ip_version",
+    "head",
+    "payload_offset",
+)
+
+
+def concat_tables(parts: list[PacketTable], addresses: list[str]) -> PacketTable:
+    """All rows of ``parts`` in that order, sharing ``addresses``.
+
+    ``reassembled`` keys are shifted to the rows' new positions.
+    """
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        empty = PacketTable.empty()
+        empty.addresses = addresses
+        return empty
+    if len(parts) == 1:
+        only = parts[0]
+        only.addresses = addresses
+        return only
+    table = _build({n: np.concatenate([getattr(p, n) for p in parts]) for n in COLUMNS}, addresses)
+    base = 0
+    for p in parts:
+        for row, payload in p.reassembled.items():
+            table.reassembled[base + row] = payload
+        base += len(p)
+    return table
+
+
+def sort_by_frame(table: PacketTable) -> PacketTable:
+    """The table in frame order (stable); returned as is when already ordered."""
+    frame = table.frame
+    if frame.shape[0] < 2 or bool(np.all(frame[1:] >= frame[:-1])):
+        return table
+    order = np.argsort(frame, kind="stable")
+    out = _build({n: getattr(table, n)[order] for n in COLUMNS}, table.addresses)
+    if table.reassembled:
+        new_row = np.empty_like(order)
+        new_row[order] = np.arange(order.shape[0])
+        out.reassembled = {int(new_row[r]): p for r, p in table.reassembled.items()}
+    return out
+
+
+def _build(c: dict[str, NDArray[Any]], addresses: list[str]) -> PacketTable:
+    return PacketTable(
+        frame=c["frame"],
+        time_ns=c["time_ns"],
+        src=c["src"],
+        dst=c["dst"],
+        sport=c["sport"],
+        dport=c["dport"],
+        transport=c["transport"],
+        teid=c["teid"],
+        length=c["length"],
+        caplen=c["caplen"],
+        ip_version=c["ip_version"],
+        head=c["head"],
+        payload_offset=c["payload_offset"],
+        addresses=addresses,
+    )
