@@ -101,10 +101,29 @@ def header_end(data: bytes, start: int = 0) -> int:
     """Offset just past the blank line ending the header section at ``start``, or -1."""
     limit = min(len(data), start + MAX_HEADER_BYTES + 4)
     crlf = data.find(b"\r\n\r\n", start, limit)
-    lf = data.find(b"\n\n", start, limit)
+    lf = data.find(b"\n\n", start, crlf + 3 if crlf >= 0 else limit)
     if crlf >= 0 and (lf < 0 or crlf + 2 <= lf):
         return crlf + 4
     return lf + 2 if lf >= 0 else -1
+
+
+class _BlankLines:
+    """Where the next blank line is, each search remembered: linear over a whole stream."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.crlf = self.lf = -2  # -2: not searched yet, -1: none until the end
+
+    def end_after(self, start: int) -> int:
+        """Offset just past the first blank line at or after ``start``, or -1."""
+        if self.crlf != -1 and self.crlf < start:
+            self.crlf = self.data.find(b"\r\n\r\n", start)
+        if self.lf != -1 and self.lf < start:
+            self.lf = self.data.find(b"\n\n", start)
+        crlf, lf = self.crlf, self.lf
+        if crlf >= 0 and (lf < 0 or crlf + 2 <= lf):
+            return crlf + 4
+        return lf + 2 if lf >= 0 else -1
 
 
 def _unfold(header_block: bytes) -> list[tuple[str, str]]:
@@ -245,17 +264,18 @@ def split_sip_stream(data: bytes) -> list[tuple[int, int]]:
     or has an absurd length ends at its header section, and the scan goes on from there.
     """
     out: list[tuple[int, int]] = []
+    blanks = _BlankLines(data)
     pos, n = 0, len(data)
     while pos < n:
         match = _MESSAGE_HERE.match(data, pos) or _MESSAGE_NEXT.search(data, pos)
         if match is None:
             break
         start = match.start()
-        end = header_end(data, start)
-        if end < 0:
-            if n - start <= MAX_HEADER_BYTES:  # cut off by the end of the capture
-                out.append((start, n))
-                break
+        end = blanks.end_after(start)
+        if end < 0 and n - start <= MAX_HEADER_BYTES:  # cut off by the end of the capture
+            out.append((start, n))
+            break
+        if end < 0 or end - start > MAX_HEADER_BYTES + 4:
             pos = start + 1
             continue
         length = _CONTENT_LENGTH.search(data, start, end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from itertools import pairwise
 
 import pytest
@@ -211,3 +212,13 @@ def test_mutated_messages_never_raise(base: bytes, edits: list[tuple[int, bytes]
     spans = split_sip_stream(bytes(data) * 2)
     assert all(a < b for a, b in spans)
     assert all(b1 <= a2 for (_, b1), (a2, _) in pairwise(spans))
+
+
+def test_split_stream_stays_linear_on_hostile_streams() -> None:
+    """Start lines without a blank line, or many tiny messages: one pass, no rescans."""
+    no_blank = b"INVITE sip:a@b SIP/2.0\r\n" * 20_000
+    tiny = b"SIP/2.0 200 OK\r\n\r\n" * 50_000
+    started = time.perf_counter()
+    assert len(split_sip_stream(no_blank)) == 1
+    assert len(split_sip_stream(tiny)) == 50_000
+    assert time.perf_counter() - started < 2.0
