@@ -41,7 +41,8 @@ def capture_format(cf: CaptureFile) -> str:
         return "pcapng"
     if magic in pcap.MAGICS:
         return "pcap"
-    if len(magic) < 4:
+    known = (PCAPNG_MAGIC, *pcap.MAGICS)
+    if len(magic) < 4 and any(m.startswith(magic) for m in known):
         raise CaptureError(f"truncated file header ({len(magic)} bytes)")
     for prefix, name in UNSUPPORTED.items():
         if magic.startswith(prefix):

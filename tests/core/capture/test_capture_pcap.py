@@ -232,6 +232,7 @@ def test_gzipped_pcap_with_a_pcapng_name(tmp_path: Path) -> None:
         (b"\xd4\xc3", "truncated file header"),
         (b"\xd4\xc3\xb2\xa1" + b"\0" * 10, "truncated file header"),
         (b"GET / HTTP/1.1\r\n", "not a capture file (unknown magic 0x47455420)"),
+        (b"abc", "not a capture file (unknown magic 0x616263)"),
         (bytes.fromhex("28b52ffd") + b"\0" * 40, "unsupported capture format: zstd"),
         (bytes.fromhex("a1b2cd34") + b"\0" * 40, "modified (Kuznetzov) pcap"),
     ],
