@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,7 +71,7 @@ class _AvCodec:
         import av  # imported here: PyAV is only needed once content is granted
 
         self._av = av
-        self.ctx: Any = av.CodecContext.create(name, "r")
+        self.ctx: Any = cast(Any, av.CodecContext.create(name, "r"))
         self.ctx.sample_rate = sample_rate
         self.ctx.layout = "stereo" if channels == 2 else "mono"
 

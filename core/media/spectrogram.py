@@ -47,7 +47,7 @@ def stft(
     spectrum = np.abs(np.fft.rfft(frames * win, axis=1)) / (win.sum() / 2)
     db = (20 * np.log10(np.maximum(spectrum, 10 ** (FLOOR_DB / 20)))).astype(np.float32)
     times = (np.arange(frames.shape[0]) * hop + size / 2) / sample_rate
-    freqs = np.fft.rfftfreq(size, 1 / sample_rate)
+    freqs = np.fft.rfftfreq(size, 1 / sample_rate).astype(np.float64)
     return Spectrogram(db, times, freqs)
 
 
@@ -73,6 +73,6 @@ def level_view(
     db = (10 * np.log10(np.maximum(energy / (n * n / 4), 10 ** (FLOOR_DB / 10)))).astype(
         np.float32
     )
-    times = (np.arange(columns) + 0.5) * column_s
+    times = ((np.arange(columns) + 0.5) * column_s).astype(np.float64)
     centres = (edges[:-1] + np.minimum(edges[1:], nyquist)) / 2
     return Spectrogram(db, times, centres)
