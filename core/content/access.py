@@ -3,7 +3,7 @@
 Every public function takes a :class:`~callscope.core.privacy.grant.Grant` and the
 :class:`~callscope.core.privacy.gate.ContentGate` that issued it. Each checks the grant
 for this capture, stream and action, writes the audit entry *first* (``SPECTROGRAM``,
-``EXPORT``; playback logs ``PLAY_START``/``PLAY_STOP`` in :mod:`callscope.core.playback`),
+``EXPORT``; playback logs ``PLAY_START``/``PLAY_STOP`` in :mod:`callscope.core.content.playback`),
 and only then decodes. The capture is re-read and its SHA-256 compared with the grant's
 scope, so a grant for one file never opens another. Decoded audio lives in memory only.
 """
@@ -132,7 +132,7 @@ def export_wav(
     for sid in stream_ids:
         gate.log_access(grant, "EXPORT", source.sha256, sid, detail=f"WAV to {out.name}")
     timelines = [_timeline(source, source.result.stream(s), None) for s in stream_ids]
-    data, rate = _aligned(timelines)
+    data, rate = align_timelines(timelines)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
         wav.setnchannels(data.shape[1])
@@ -148,7 +148,7 @@ def export_wav(
     return out
 
 
-def _aligned(timelines: list[Timeline]) -> tuple[NDArray[np.int16], int]:
+def align_timelines(timelines: list[Timeline]) -> tuple[NDArray[np.int16], int]:
     """Channels aligned on capture time, resampled (nearest) to the highest rate."""
     rate = max(t.sample_rate for t in timelines)
     start = min(t.start_s for t in timelines)
