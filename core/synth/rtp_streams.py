@@ -157,6 +157,13 @@ class RtpGenerator:
         """Send time just after each stream's last slot (latest of all)."""
         return int(np.max(self.start_ns + self.slots * self.ptime_ns))
 
+    def sent_before(self, index: int, time_ns: int) -> int:
+        """Packets stream ``index`` sent before ``time_ns`` (lost ones included)."""
+        ptime = int(self.ptime_ns[index])
+        slots = min(max(0, -(-(time_ns - int(self.start_ns[index])) // ptime)),
+                    int(self.slots[index]))
+        return slots - sum(max(0, min(b, slots) - max(a, 0)) for a, b in self.silences[index])
+
     def batches(self) -> Iterator[RtpBatch]:
         """Packets in arrival order, one batch per time window (empty windows skipped)."""
         t_begin = int(self.start_ns.min())
@@ -190,8 +197,7 @@ class RtpGenerator:
         """Per-stream ground truth of everything yielded so far."""
         out = []
         for i, (spec, c) in enumerate(zip(self.specs, self.codecs, strict=True)):
-            sent_slots = int(spec.packets) - sum(max(0, min(b, spec.packets) - max(a, 0))
-                                                 for a, b in self.silences[i])
+            sent_slots = self.sent_before(i, self.end_ns)
             out.append(StreamTruth(
                 index=i, ssrc=int(self.ssrc[i]), src=spec.src, sport=spec.sport, dst=spec.dst,
                 dport=spec.dport, teid=spec.teid, codec=c.name, payload_type=c.payload_type,
