@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.records import RecordIndex
+from callscope.core.capture.stride_guess import StrideGuess
 from callscope.core.errors import CaptureError
 from callscope.core.progress import CancelToken
 
@@ -36,8 +37,6 @@ MAGICS: dict[bytes, tuple[str, int]] = {
 }
 """Magic number → (byte order, ns per timestamp fraction unit)."""
 
-_RUN_START = 4  # equal caplens in a row before speculating on a fixed stride
-_FIRST_WINDOW = 64  # records verified by the first speculative view; doubles on success
 _CANCEL_EVERY = 1 << 16
 HEADER_ITEM = np.dtype("V16")
 
@@ -60,6 +59,8 @@ def parse_header(data: NDArray[np.uint8]) -> PcapHeader:
             f"truncated file header (pcap needs {FILE_HEADER} bytes, file has {data.shape[0]})"
         )
     head = data[:FILE_HEADER].tobytes()
+    if head[:4] not in MAGICS:
+        raise CaptureError(f"not a pcap file (magic 0x{head[:4].hex()})")
     order, ns_per_unit = MAGICS[head[:4]]
     major, minor, _zone, _sigfigs, _snaplen, network = struct.unpack(order + "HHiIII", head[4:])
     if major < 2:
@@ -109,8 +110,7 @@ class _Walker:
     """Walks record headers from the file start; remembers where it stopped.
 
     Records are stepped through one by one until several in a row have the same caplen;
-    then a strided view checks the caplens of a whole window at once (the window doubles
-    while the guess holds; failing guesses make the next attempt wait for a longer run).
+    then a strided view checks the caplens of a whole window at once (see StrideGuess).
     """
 
     def __init__(self, data: NDArray[np.uint8], hdr: PcapHeader, cancel: CancelToken | None):
@@ -125,8 +125,7 @@ class _Walker:
         self.cap_off = 12 if hdr.swapped_lengths else 8
         self.cap_dtype = np.dtype(hdr.order + "u4")
         self.read_caplen = _reader(hdr)
-        self.need = _RUN_START  # equal caplens in a row before trying a run
-        self.window = _FIRST_WINDOW
+        self.guess = StrideGuess()
 
     def take_warnings(self) -> list[str]:
         """The warnings collected so far (then forgotten)."""
@@ -158,7 +157,8 @@ class _Walker:
         """
         out = array("q")
         append = out.append
-        buf, end, read, off, need = self.buf, self.end, self.read_caplen, self.cap_off, self.need
+        buf, end, read, off = self.buf, self.end, self.read_caplen, self.cap_off
+        need = self.guess.need
         pos, last, same, run_caplen = self.pos, -1, 0, -1
         for _ in range(quota):
             try:
@@ -188,15 +188,11 @@ class _Walker:
     def _run(self, c: int, limit: int) -> _Run:
         """Take the records from ``self.pos`` that all have caplen ``c`` (at least one)."""
         stride = RECORD_HEADER + c
-        want = min(self.window, limit, (self.end - self.pos) // stride)
+        want = min(self.guess.window, limit, (self.end - self.pos) // stride)
         caplens = self._strided_caplens(stride, want)
         bad = np.flatnonzero(caplens != c)
         k = int(bad[0]) if bad.shape[0] else want
-        if k == self.window:
-            self.window *= 2
-        elif k < want:  # the guess failed: adapt
-            self.need = _RUN_START if k >= _FIRST_WINDOW // 2 else min(self.need * 2, 256)
-            self.window = _FIRST_WINDOW
+        self.guess.settle(k, want)
         run = _Run(self.pos, stride, k)
         self.pos += k * stride
         self.frame += k

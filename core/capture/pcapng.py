@@ -4,7 +4,8 @@ Every block is (type, total length, body, total length again) (draft-ietf-opsawg
 §3.1). A Section Header Block sets the byte order and forgets the interfaces; Interface
 Description Blocks give each interface its link type and timestamp unit; Enhanced (6),
 Obsolete (2) and Simple (3) Packet Blocks hold frames; every other block is skipped.
-The walk is one Python step per block; frame columns are then gathered vectorized.
+The walk is one Python step per block, except that runs of equal-length Enhanced Packet
+Blocks are verified with strided numpy views; frame columns are gathered vectorized.
 """
 
 from __future__ import annotations
@@ -29,12 +30,11 @@ from callscope.core.capture.pcapng_blocks import (
     to_ns,
 )
 from callscope.core.capture.records import RecordIndex
+from callscope.core.capture.stride_guess import StrideGuess
 from callscope.core.errors import CaptureError
 from callscope.core.progress import CancelToken
 
 _CANCEL_EVERY = 1 << 16
-_RUN_START = 4  # equal-length enhanced packet blocks in a row before trying a run
-_FIRST_WINDOW = 64
 EPB_HEAD = np.dtype("V28")  # type, length, interface, ts high, ts low, caplen, origlen
 
 
@@ -95,8 +95,7 @@ class _Walker:
         self.interfaces: list[Interface] = []
         self.parts: list[_Part] = []
         self.loose = array("q")  # packet block positions not yet in a part
-        self.need = _RUN_START
-        self.window = _FIRST_WINDOW
+        self.guess = StrideGuess()
         self.spb_seen = False
         try:
             self._set_order(_section_order(self.buf, 0, self.end))
@@ -137,7 +136,7 @@ class _Walker:
         """
         buf, end, head7, word, nif = self.buf, self.end, self.head7, self.word, len(self.interfaces)
         append = self.loose.append
-        pos, last, same, need, taken, run_stride = self.pos, -1, 0, self.need, 0, 0
+        pos, last, same, need, taken, run_stride = self.pos, -1, 0, self.guess.need, 0, 0
         for _ in range(quota):
             try:
                 btype, blen, ifid, _, _, caplen, _ = head7(buf, pos)
@@ -168,7 +167,7 @@ class _Walker:
 
     def _run(self, stride: int, limit: int) -> None:
         """Take the enhanced packet blocks from ``self.pos`` that repeat with ``stride``."""
-        want = min(self.window, limit, (self.end - self.pos) // stride)
+        want = min(self.guess.window, limit, (self.end - self.pos) // stride)
 
         def field(off: int) -> NDArray[np.int64]:
             view: NDArray[np.int64] = np.ndarray(
@@ -180,11 +179,7 @@ class _Walker:
         good &= (field(20) <= stride - 32) & (field(8) < len(self.interfaces))
         bad = np.flatnonzero(~good)
         k = int(bad[0]) if bad.shape[0] else want
-        if k == self.window:
-            self.window *= 2
-        elif k < want:
-            self.need = _RUN_START if k >= _FIRST_WINDOW // 2 else min(self.need * 2, 256)
-            self.window = _FIRST_WINDOW
+        self.guess.settle(k, want)
         self._flush()
         self.parts.append(_Part(_Run(self.pos, stride, k), self.order, tuple(self.interfaces)))
         self.pos += k * stride
