@@ -15,6 +15,7 @@ import pytest
 from callscope.core.capture.formats import iter_records
 from callscope.core.capture.records import RecordIndex
 from callscope.core.capture.source import CaptureFile, open_capture
+from callscope.core.capture.stride_guess import MAX_NEED, RUN_START, StrideGuess
 from callscope.core.errors import CancelledError, CaptureError
 from callscope.core.progress import CancelToken
 
@@ -252,6 +253,28 @@ def test_cancel_stops_the_walk() -> None:
     token.cancel()
     with pytest.raises(CancelledError):
         list(iter_records(in_memory(pcap_bytes(RECORDS)), cancel=token))
+
+
+def test_cancel_between_chunks() -> None:
+    token = CancelToken()
+    chunks = iter_records(in_memory(pcap_bytes(_run_of(10))), max_records=4, cancel=token)
+    assert len(next(chunks)) == 4
+    token.cancel()
+    with pytest.raises(CancelledError):
+        next(chunks)
+
+
+def test_stride_guess_waits_longer_after_short_runs() -> None:
+    guess = StrideGuess()
+    guess.settle(taken=10, checked=64)  # a bet lost early: wait for longer streaks
+    assert (guess.need, guess.window) == (2 * RUN_START, 64)
+    for _ in range(20):
+        guess.settle(taken=3, checked=64)
+    assert guess.need == MAX_NEED
+    guess.settle(taken=64, checked=64)  # a bet won in full: bet sooner, and further
+    assert (guess.need, guess.window) == (MAX_NEED // 2, 128)
+    guess.settle(taken=20, checked=20)  # cut short by the chunk limit: nobody's fault
+    assert guess.window == 128
 
 
 def capinfos_packets(text: str) -> int:
