@@ -1,0 +1,125 @@
+"""RTP and RTCP fixed-header fields of every PacketTable row, as numpy columns.
+
+Read from ``PacketTable.head`` (the first ``HEAD_BYTES`` payload bytes) without any
+per-row Python work. Rows that are not RTP get meaningless values: classification
+(``classify.py``) decides which rows the fields apply to. Layout: RFC 3550 §5.1
+(RTP) and §6.4 (RTCP common header).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from callscope.core.capture.table import PacketTable
+
+RTP_FIXED_HEADER = 12
+"""Bytes of the RTP fixed header (RFC 3550 §5.1), before CSRCs and extension."""
+
+
+@dataclass(frozen=True)
+class RtpHeader:
+    """Header fields of n rows; every array has shape (n,).
+
+    ``byte1`` is the raw second byte (marker + payload type for RTP, packet type
+    for RTCP). ``rtcp_words`` is the RTCP length field (32-bit words minus one).
+    ``ext_words`` is the header-extension length in 32-bit words when the
+    extension bit is set and the length is inside ``head`` (CSRC count 0), else -1.
+    """
+
+    version: NDArray[np.uint8]
+    padding: NDArray[np.bool_]
+    extension: NDArray[np.bool_]
+    csrc_count: NDArray[np.uint8]
+    marker: NDArray[np.bool_]
+    payload_type: NDArray[np.uint8]
+    byte1: NDArray[np.uint8]
+    seq: NDArray[np.uint16]
+    timestamp: NDArray[np.uint32]
+    ssrc: NDArray[np.uint32]
+    rtcp_words: NDArray[np.uint16]
+    ext_words: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return int(self.version.shape[0])
+
+
+def _be16(head: NDArray[np.uint8], at: int) -> NDArray[np.uint16]:
+    """Big-endian uint16 at byte ``at`` of every row."""
+    hi = head[:, at].astype(np.uint16)
+    return (hi << np.uint16(8)) | head[:, at + 1].astype(np.uint16)
+
+
+def _be32(head: NDArray[np.uint8], at: int) -> NDArray[np.uint32]:
+    """Big-endian uint32 at byte ``at`` of every row."""
+    block = np.ascontiguousarray(head[:, at : at + 4])
+    return block.view(">u4").reshape(-1).astype(np.uint32)
+
+
+def parse_headers(table: PacketTable) -> RtpHeader:
+    """Fixed-header fields of every row of ``table`` (vectorized, O(n))."""
+    head = table.head
+    b0 = head[:, 0]
+    b1 = head[:, 1]
+    csrc = (b0 & 0x0F).astype(np.uint8)
+    extension = (b0 & 0x10) != 0
+    ext_words = np.full(len(table), -1, np.int32)
+    known = extension & (csrc == 0)
+    ext_words[known] = _be16(head[known], 14).astype(np.int32)
+    return RtpHeader(
+        version=(b0 >> 6).astype(np.uint8),
+        padding=(b0 & 0x20) != 0,
+        extension=extension,
+        csrc_count=csrc,
+        marker=(b1 & 0x80) != 0,
+        payload_type=(b1 & 0x7F).astype(np.uint8),
+        byte1=b1.copy(),
+        seq=_be16(head, 2),
+        timestamp=_be32(head, 4),
+        ssrc=_be32(head, 8),
+        rtcp_words=_be16(head, 2),
+        ext_words=ext_words,
+    )
+
+
+def header_lengths(header: RtpHeader, payload: Callable[[int], bytes]) -> NDArray[np.int64]:
+    """RTP header length in bytes per row: fixed part, CSRCs and extension.
+
+    Rows with an extension after CSRCs (its length lies beyond ``head``) are read
+    through ``payload(row)``: a loop over those rare rows only. A length that
+    cannot be read (truncated capture) is returned as ``2**31`` so that the
+    "header fits in the packet" test fails, as Wireshark's dissector does.
+    """
+    length = RTP_FIXED_HEADER + 4 * header.csrc_count.astype(np.int64)
+    has_ext = header.extension
+    known = has_ext & (header.ext_words >= 0)
+    length[known] += 4 + 4 * header.ext_words[known].astype(np.int64)
+    for row in np.flatnonzero(has_ext & (header.ext_words < 0)).tolist():
+        at = int(length[row])
+        data = payload(row)
+        if len(data) >= at + 4:
+            length[row] = at + 4 + 4 * int.from_bytes(data[at + 2 : at + 4], "big")
+        else:
+            length[row] = 2**31
+    return length
+
+
+def padding_counts(
+    table: PacketTable, header: RtpHeader, payload: Callable[[int], bytes]
+) -> NDArray[np.int16]:
+    """RTP padding count (the payload's last byte) per row, -1 where unknown or unset.
+
+    Only version-2 rows with the P bit and a fully captured payload are read
+    (through ``payload(row)``, a loop over those rows only: padding is rare).
+    """
+    counts = np.full(len(table), -1, np.int16)
+    wanted = header.padding & (header.version == 2) & (table.caplen == table.length)
+    wanted &= table.length > 0
+    for row in np.flatnonzero(wanted).tolist():
+        data = payload(row)
+        if data:
+            counts[row] = data[-1]
+    return counts
