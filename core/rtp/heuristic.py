@@ -1,0 +1,95 @@
+"""Strict validation of RTP streams that no signalling announced, vectorized over groups.
+
+Wireshark's ``rtp_udp`` heuristic takes any version-2 datagram as RTP, so DNS,
+STUN, QUIC or random data can become "streams". Here a candidate group (same
+flow, TEID and SSRC) is a stream only if, in arrival order:
+
+- it has at least ``MIN_PACKETS`` packets;
+- every sequence step is within RFC 3550 A.1's window (-MAX_MISORDER..MAX_DROPOUT;
+  0 = duplicate) and at least a third of the steps move forward;
+- on every forward step the timestamp does not go back and advances by no more
+  than ``MAX_CLOCK_HZ`` times the elapsed arrival time (+1 s of slack);
+- the payload type changes on at most a quarter of the steps;
+- its conversation (either direction) carries no QUIC (checked by the caller).
+
+Up to 5 % of steps may break the sequence or timestamp rules (restarts, glitches).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from callscope.core.capture.table import PacketTable
+from callscope.core.rtp.grouping import Groups, combine, dense_ids
+from callscope.core.rtp.header import RtpHeader
+
+MIN_PACKETS = 4
+MAX_DROPOUT = 3000  # RFC 3550 A.1
+MAX_MISORDER = 100  # RFC 3550 A.1
+MAX_CLOCK_HZ = 192_000  # no RTP clock runs faster (audio up to 192 kHz, video 90 kHz)
+BAD_STEP_SHARE = 0.05
+FORWARD_SHARE = 1 / 3
+PT_CHANGE_SHARE = 0.25
+
+
+def _wrap(delta: NDArray[np.int64], bits: int) -> NDArray[np.int64]:
+    """Signed difference modulo 2**bits (sequence numbers, timestamps)."""
+    half = 1 << (bits - 1)
+    return ((delta + half) % (1 << bits)) - half
+
+
+def validate_groups(groups: Groups, table: PacketTable, header: RtpHeader) -> NDArray[np.bool_]:
+    """True per group that passes the rules above; shape (len(groups),)."""
+    count = len(groups)
+    if count == 0:
+        return np.zeros(0, np.bool_)
+    rows = groups.rows
+    sizes = groups.sizes()
+    group = np.repeat(np.arange(count), sizes)
+    step_group = group[1:]
+    inside = group[1:] == group[:-1]
+
+    seq = header.seq[rows].astype(np.int64)
+    stamp = header.timestamp[rows].astype(np.int64)
+    d_seq = _wrap(np.diff(seq), 16)
+    d_ts = _wrap(np.diff(stamp), 32)
+    d_time = np.abs(np.diff(table.time_ns[rows])).astype(np.float64) / 1e9
+    pt_changed = np.diff(header.payload_type[rows].astype(np.int64)) != 0
+
+    forward = inside & (d_seq >= 1) & (d_seq <= MAX_DROPOUT)
+    seq_ok = inside & (d_seq >= -MAX_MISORDER) & (d_seq <= MAX_DROPOUT)
+    ts_ok = forward & (d_ts >= 0) & (d_ts <= (d_time + 1.0) * MAX_CLOCK_HZ)
+
+    def per_group(flags: NDArray[np.bool_]) -> NDArray[np.float64]:
+        sums = np.bincount(step_group, weights=flags.astype(np.float64), minlength=count)
+        return sums.astype(np.float64)
+
+    steps = (sizes - 1).astype(np.float64)
+    n_forward = per_group(forward)
+    allowed_bad = np.floor(steps * BAD_STEP_SHARE)
+    return (
+        (sizes >= MIN_PACKETS)
+        & (steps - per_group(seq_ok) <= allowed_bad)
+        & (n_forward >= MIN_PACKETS - 1)
+        & (n_forward >= steps * FORWARD_SHARE)
+        & (n_forward - per_group(ts_ok) <= np.floor(n_forward * BAD_STEP_SHARE))
+        & (per_group(inside & pt_changed) <= steps * PT_CHANGE_SHARE)
+    )
+
+
+def conversation_ids(table: PacketTable, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Dense id per selected row of its conversation: the flow without direction.
+
+    Both directions of an address:port pair get the same id; the transport and the
+    GTP TEID (which differs between uplink and downlink tunnels) are ignored.
+    """
+    src = table.src[rows].astype(np.int64)
+    dst = table.dst[rows].astype(np.int64)
+    sport = table.sport[rows].astype(np.int64)
+    dport = table.dport[rows].astype(np.int64)
+    a_side = src * 65536 + sport
+    b_side = dst * 65536 + dport
+    low, _, _ = dense_ids(np.minimum(a_side, b_side).astype(np.uint64))
+    high, _, high_count = dense_ids(np.maximum(a_side, b_side).astype(np.uint64))
+    return combine(low, high, high_count)
