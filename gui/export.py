@@ -1,6 +1,6 @@
 """Write the stream view's plots (PNG, SVG) and the plotted series (CSV) to files.
 
-PNG/SVG go through pyqtgraph's exporters on the plots' scene; the CSV holds packet
+PNG goes through pyqtgraph's ImageExporter, SVG through QSvgGenerator; the CSV holds packet
 header fields only (never payload bytes), one line per packet of each stream.
 """
 
@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6.QtCore import QObject
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QObject, QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog
 
 from callscope.core.model import Stream
@@ -30,19 +32,35 @@ SERIES_COLUMNS = (
 
 
 def export_png(view: StreamPlotView, path: str | Path, width: int) -> tuple[int, int]:
-    """Render every plot of ``view`` into a PNG ``width`` pixels wide; returns (w, h)."""
+    """Render every plot of ``view`` into a PNG ``width`` pixels wide; returns (w, h).
+
+    The height follows the plots' on-screen aspect ratio.
+    """
     exporter = ImageExporter(view.graphics.scene())
-    scene_rect = view.graphics.scene().sceneRect()
-    height = max(1, round(width * scene_rect.height() / max(scene_rect.width(), 1.0)))
-    exporter.parameters()["width"] = int(width)
-    exporter.parameters()["height"] = int(height)
+    exporter.parameters()["width"] = int(width)  # pyqtgraph derives the height from it
+    height = int(exporter.parameters()["height"])
     exporter.export(str(path))
-    return int(width), int(height)
+    return int(width), height
 
 
 def export_svg(view: StreamPlotView, path: str | Path) -> None:
-    """Write every plot of ``view`` as an SVG drawing."""
-    SVGExporter(view.graphics.scene()).export(str(path))
+    """Write every plot of ``view`` as an SVG drawing.
+
+    Rendered with QSvgGenerator: pyqtgraph 0.14's SVGExporter fails to parse the path
+    data Qt 6.12 writes ("not enough values to unpack").
+    """
+    scene = view.graphics.scene()
+    rect = scene.sceneRect()
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(rect.size().toSize())
+    generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+    generator.setTitle("CallScope stream plots")
+    painter = QPainter(generator)
+    try:
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    finally:
+        painter.end()
 
 
 def write_series_csv(streams: list[Stream], path: str | Path) -> int:

@@ -164,13 +164,13 @@ class CaptureView(QStackedWidget):
         info = result.capture
         parts = [
             f"<b>{Path(info.path).name}</b>",
-            self.tr("{0} frames").format(info.packets),
-            self.tr("{0:.1f} s").format(info.duration_s),
-            self.tr("{0} calls").format(len(result.calls)),
-            self.tr("{0} RTP streams").format(len(result.streams)),
+            self.tr("frames: {0}").format(info.packets),
+            self.tr("duration: {0:.1f} s").format(info.duration_s),
+            self.tr("calls: {0}").format(len(result.calls)),
+            self.tr("RTP streams: {0}").format(len(result.streams)),
         ]
         if result.warnings:
-            parts.append(self.tr("⚠ {0} warnings").format(len(result.warnings)))
+            parts.append(self.tr("⚠ warnings: {0}").format(len(result.warnings)))
         self.summary.setText(" · ".join(parts))
         self.summary.setToolTip("\n".join([info.path, *result.warnings]))
         self.call_model.set_result(result)
@@ -180,6 +180,7 @@ class CaptureView(QStackedWidget):
         self._fit_columns()
         self.setCurrentIndex(1)
         self.restore_layout()
+        self._fit_tables_height()
         if result.streams:
             first = result.calls[0].stream_ids if result.calls else []
             self.stream_table.select_stream_ids(first or [result.streams[0].id])
@@ -190,7 +191,21 @@ class CaptureView(QStackedWidget):
             header = table.horizontalHeader()
             table.resizeColumnsToContents()
             for col in range(header.count()):
-                header.resizeSection(col, min(header.sectionSize(col) + 12, 320))
+                header.resizeSection(col, min(header.sectionSize(col) + 4, 320))
+
+    def _fit_tables_height(self) -> None:
+        """Give the tables the height of their rows (up to 4 calls, 8 streams), plots the rest."""
+        sizes = []
+        for table, most in ((self.call_table, 4), (self.stream_table, 8)):
+            rows = min(max(table.model().rowCount(), 1), most)
+            height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+            height += rows * table.verticalHeader().defaultSectionSize()
+            scrollbar = table.horizontalScrollBar().sizeHint().height()
+            hidden = table is self.call_table and table.model().rowCount() == 0
+            sizes.append(0 if hidden else height + scrollbar)
+        total = sum(self.main_split.sizes()) or 900
+        sizes.append(max(total - sum(sizes), 300))
+        self.main_split.setSizes(sizes)
 
     def set_thresholds(self, limits: Thresholds) -> None:
         """Re-judge the streams with new verdict limits."""
@@ -229,7 +244,6 @@ class CaptureView(QStackedWidget):
 
     def _layout_parts(self) -> list[tuple[str, QSplitter | QHeaderView]]:
         return [
-            ("capture/main_split", self.main_split),
             ("capture/bottom_split", self.bottom_split),
             ("capture/streams_header", self.stream_table.horizontalHeader()),
             ("capture/calls_header", self.call_table.horizontalHeader()),
@@ -237,9 +251,11 @@ class CaptureView(QStackedWidget):
 
     def restore_layout(self) -> None:
         """Apply the remembered splitters and column widths, if any."""
-        self.main_split.setSizes([120, 180, 700])
         self.bottom_split.setSizes([1100, 400])
         for key, target in self._layout_parts():
             state = settings.load_state(key)
             if state is not None:
                 target.restoreState(state)
+        calls_header = self.call_table.horizontalHeader()
+        for col in (CallColumn.FROM, CallColumn.TO):  # a restored state may have lost these
+            calls_header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)

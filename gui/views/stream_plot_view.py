@@ -257,11 +257,11 @@ class StreamPlotView(QWidget):
     def reset_view(self) -> None:
         """Show all the data of every plotted stream."""
         for key, plot in self.plots.items():
-            if key == "events":
-                plot.enableAutoRange(x=True, y=False)
+            if key == "events":  # fixed lanes: only time follows the data (linked X)
+                plot.setYRange(-0.7, len(LANES) - 0.3, padding=0)
             else:
                 plot.enableAutoRange()
-            plot.autoRange()
+                plot.autoRange()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Type.KeyPress:
