@@ -120,14 +120,14 @@ class RtpGenerator:
             _check(spec, c)
         count = len(self.specs)
         rng = np.random.default_rng([seed, 0])
+        given = [s.ssrc for s in self.specs if s.ssrc is not None]
+        if len(set(given)) < len(given):
+            raise CallScopeError("two streams were given the same SSRC")
         self.ssrc = np.zeros(count, dtype=np.uint64)
         while len(np.unique(self.ssrc)) < count:  # redraw in the rare case of a clash
             drawn = rng.integers(0, 1 << 32, size=count, dtype=np.uint64)
             self.ssrc = np.array([s.ssrc if s.ssrc is not None else int(d)
                                   for s, d in zip(self.specs, drawn, strict=True)], np.uint64)
-            if len({s.ssrc for s in self.specs if s.ssrc is not None}) < sum(
-                    s.ssrc is not None for s in self.specs):
-                raise CallScopeError("two streams were given the same SSRC")
         self.seq0 = rng.integers(0, 1 << 16, size=count).astype(np.int64)
         self.ts0 = rng.integers(0, 1 << 32, size=count, dtype=np.uint64).astype(np.int64)
         self.ptime_ns = np.array([s.ptime_ms * 1_000_000 for s in self.specs], dtype=np.int64)

@@ -178,6 +178,14 @@ def test_bad_specs_get_one_line_errors(change: dict[str, Any], message: str) -> 
         RtpGenerator([StreamSpec(**{**base, **change})])
 
 
+def test_given_ssrcs_are_kept_and_must_differ() -> None:
+    specs = _specs(2, Impairments(), ssrc=0x1234)
+    with pytest.raises(CallScopeError, match="same SSRC"):
+        RtpGenerator(specs)
+    gen = RtpGenerator([_specs(1, Impairments(), ssrc=0xDEADBEEF)[0], *_specs(3, Impairments())])
+    assert gen.ssrc[0] == 0xDEADBEEF and len(set(gen.ssrc.tolist())) == 4
+
+
 def test_rtp_batch_columns_match_the_bytes(tmp_path: Path, read_capture: Reader) -> None:
     gen = RtpGenerator(_specs(3, IMPAIRED, packets=100), seed=2)
     batch = gen.generate_all()
