@@ -10,11 +10,13 @@ values always give the same bytes, so hashes and signatures over them are stable
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 JsonValue = Any  # str | int | bool | None | list[JsonValue] | dict[str, JsonValue]
 
 MAX_SAFE_INT = 2**53 - 1
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 _SHORT_ESCAPES = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
 
 
@@ -22,22 +24,18 @@ class CanonicalError(ValueError):
     """A value outside the canonical subset (float, huge int, lone surrogate...)."""
 
 
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        raise CanonicalError("string holds a lone UTF-16 surrogate")
+    if ch in ('"', "\\"):
+        return "\\" + ch
+    return _SHORT_ESCAPES.get(code, f"\\u{code:04x}")
+
+
 def _quote(text: str) -> str:
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif code < 0x20:
-            out.append(_SHORT_ESCAPES.get(code, f"\\u{code:04x}"))
-        elif 0xD800 <= code <= 0xDFFF:
-            raise CanonicalError("string holds a lone UTF-16 surrogate")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
 
 
 def _utf16_key(key: str) -> bytes:
