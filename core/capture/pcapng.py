@@ -187,13 +187,13 @@ class _Walker:
 
     def _block(self) -> None:
         """Handle the one block at ``self.pos`` that :meth:`_step` did not take."""
-        pos, end, word = self.pos, self.end, self.word
+        pos, end, word, buf = self.pos, self.end, self.word, self.buf
         if pos + 12 > end:
             if pos != end:
                 self._stop(f"block header cut short ({end - pos} bytes left)")
             self.done = True
             return
-        (btype,) = word(buf := self.buf, pos)
+        (btype,) = word(buf, pos)
         order = self.order
         if btype == SHB:
             try:
@@ -227,6 +227,8 @@ class _Walker:
         """Take the valid packet block at ``self.pos``, or say what is wrong with it."""
         nif = len(self.interfaces)
         if btype == SPB:
+            if blen < 16:
+                return f"simple packet block length {blen} is too short"
             if not nif:
                 return "simple packet block before any interface description"
             if not self.spb_seen:

@@ -102,6 +102,31 @@ def test_mutated_captures_raise_only_capture_errors(
     _check_reads_sanely(data.draw(mutated(SAMPLES[kind])), max_records)
 
 
+def _block(order: str, btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    length = 12 + len(body)
+    return struct.pack(order + "II", btype, length) + body + struct.pack(order + "I", length)
+
+
+@st.composite
+def block_soup(draw: st.DrawFn) -> bytes:
+    """A section header and an interface, then well-framed blocks of any type and body."""
+    order = draw(st.sampled_from("<>"))
+    out = _block(order, 0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += _block(order, 1, struct.pack(order + "HHI", 1, 0, draw(st.sampled_from([0, 1, 64]))))
+    for _ in range(draw(st.integers(0, 12))):
+        btype = draw(st.sampled_from([1, 1, 2, 3, 5, 6, 6, 6, 0x0A0D0D0A, 0x80000001]))
+        size = draw(st.sampled_from([0, 4, 8, 16, 20, 24, 28, 32, 48]))  # field boundaries
+        out += _block(order, btype, draw(st.binary(min_size=size, max_size=size)))
+    return out
+
+
+@FUZZ
+@given(data=block_soup(), max_records=st.sampled_from([1, 3, 1 << 20]))
+def test_random_pcapng_blocks_raise_only_capture_errors(data: bytes, max_records: int) -> None:
+    _check_reads_sanely(data, max_records)
+
+
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_truncations_read_or_fail_cleanly_and_never_gain_frames(kind: str) -> None:
     base = SAMPLES[kind]

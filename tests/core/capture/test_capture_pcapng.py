@@ -232,6 +232,7 @@ P = _packets(1)  # one 132-byte enhanced packet block
         (HEAD + P + _corrupt(P, 20, "<I", 101), "packet claims 101 captured bytes"),
         (HEAD + P + _corrupt(P, 8, "<I", 1), "packet refers to interface 1, but 1 are described"),
         (HEAD + P + block("<", 6, b"\0" * 8), "packet block length 20 is too short"),
+        (HEAD + P + block("<", 3, b""), "simple packet block length 12 is too short"),
         (HEAD + P + _corrupt(shb(), 8, "<I", 0x12345678), "no valid byte-order magic"),
         (HEAD + P + _corrupt(shb(), 12, "<H", 2), "unsupported pcapng version 2.0"),
         (HEAD + P + spb("<", 1, b"x")[:-4] + P, "block trailer length"),
