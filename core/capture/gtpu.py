@@ -17,6 +17,7 @@ from callscope.core.capture.layers import Buffer, NetRows
 GTPU_PORT = 2152
 G_PDU = 0xFF
 MAX_EXTENSIONS = 8
+GTP_SLAB = 48  # only 12-16 bytes are needed, but 48-byte gathers run faster
 
 
 def decode_gtpu(
@@ -28,7 +29,7 @@ def decode_gtpu(
     inner IP packets of well-formed G-PDUs as NetRows; the malformed G-PDU count).
     """
     data = buf.data
-    s = slab(data, off, 16)
+    s = slab(data, off, GTP_SLAB)
     flags = s[:, 0]
     is_gtp = ((flags >> 4) == 0b0011) & (off + 8 <= end)  # version 1, PT 1
     gpdu = is_gtp & (s[:, 1] == G_PDU)

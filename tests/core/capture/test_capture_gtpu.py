@@ -112,3 +112,19 @@ def test_fragmented_inner_ipv6_is_reassembled_with_the_teid() -> None:
     assert len(table) == 1
     assert (int(table.teid[0]), int(table.transport[0])) == (0x99, Transport.GTPU_UDP)
     assert table.reassembled[0] == body[8:]
+
+
+def test_gtpu_inside_a_fragmented_outer_datagram() -> None:
+    big = ipv4("172.16.0.1", "172.16.0.2", 17, udp(4000, 4002, RTP * 60))
+    outer_udp = udp(2152, 2152, gtpu(0x77, big))
+    frames = []
+    for off in range(0, len(outer_udp), 1480):
+        more = off + 1480 < len(outer_udp)
+        word = (0x2000 if more else 0) | (off // 8)
+        frames.append(ether(ipv4("10.0.0.1", "10.0.0.2", 17, outer_udp[off : off + 1480],
+                                 ident=3, frag=word), 0x0800))
+    table, _ = decode(frames)
+    assert table.frame.tolist() == [len(frames)]
+    assert (int(table.teid[0]), int(table.transport[0])) == (0x77, Transport.GTPU_UDP)
+    assert int(table.payload_offset[0]) == -1
+    assert table.reassembled[0] == RTP * 60

@@ -175,3 +175,20 @@ def test_ipv6_rows_through_read_capture(tmp_path: Path) -> None:
     capture = read_capture(write_pcap(tmp_path / "g.pcap", [frame]))
     assert capture.packets.addresses[int(capture.packets.src[0])] == "2001:db8::5"
     assert capture.payload(0) == b"v6"
+
+
+@pytest.mark.corpus
+def test_corpus_every_file_reads_with_consistent_rows(corpus: Path) -> None:
+    files = sorted(p for p in corpus.iterdir() if p.suffix in (".pcap", ".pcapng"))
+    assert len(files) >= 40
+    for path in files:
+        capture = read_capture(path)
+        p = capture.packets
+        assert np.all(np.diff(p.frame) > 0), path.name
+        assert np.all((p.caplen >= 0) & (p.caplen <= p.length)), path.name
+        assert np.all((p.src >= 0) & (p.src < len(p.addresses))), path.name
+        for row in range(0, len(p), max(1, len(p) // 7)):
+            data = capture.payload(row)
+            assert len(data) == int(p.caplen[row]), path.name
+            assert bytes(p.head[row, : len(data)]) == data[:16], path.name
+        capture.close()
