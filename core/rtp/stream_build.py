@@ -1,0 +1,154 @@
+"""Turn one group of rows into a fully described :class:`Stream` (one call per stream).
+
+Codec and clock come from the announcing SDP (``rtpmap``, then the RFC 3551
+table, then DEFAULT_CLOCK_BY_NAME); heuristic streams only know static types.
+The metrics get the clocks as Wireshark resolves them (see wireshark_clock_rates).
+SRTP is decided from signalling or evidence, never from payload bytes alone:
+
+- SDP profile ``*SAVP*`` or ``a=crypto``;
+- STUN or DTLS on the same address:port pair (ICE + DTLS-SRTP, as in WebRTC);
+- SRTCP (an authentication trailer) in the RTCP reporting on the stream
+  (set later by ``rtcp_link``);
+- for constant-bitrate static types (G.711, G.722: one byte per clock tick;
+  G.729: one byte per 8 ticks), payloads consistently 4 or 10 bytes longer than
+  the timestamp step implies: the HMAC-SHA1-32/80 tag of RFC 3711 §5.2.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from callscope.core.capture.table import PacketTable, Transport
+from callscope.core.model import Codec, Stream
+from callscope.core.rtp.header import RtpHeader
+from callscope.core.rtp.metrics import analyse_stream
+from callscope.core.rtp.payload_types import is_comfort_noise, is_telephone_event, static_codec
+from callscope.core.rtp.sdp_match import Endpoint, codec_for
+
+SRTP_TAG_BYTES = (4, 10)
+BYTES_PER_TICK = {0: 1.0, 8: 1.0, 9: 1.0, 18: 1 / 8}  # PCMU, PCMA, G722, G729
+
+
+@dataclass(frozen=True)
+class StreamRows:
+    """What the builder needs about one stream besides the table."""
+
+    rows: NDArray[np.int64]  # table rows in arrival order
+    endpoint: Endpoint | None  # the SDP announcement, None for heuristic streams
+    header_len: NDArray[np.int64]  # per table row
+    ice_or_dtls: bool  # STUN or DTLS seen on the same address:port pair
+
+
+def _codecs_seen(
+    payload_types: list[int], endpoint: Endpoint | None
+) -> dict[int, Codec | None]:
+    sdp = endpoint.codecs if endpoint is not None else {}
+    return {pt: codec_for(pt, sdp) for pt in payload_types}
+
+
+def wireshark_clock_rates(payload_types: list[int], endpoint: Endpoint | None) -> dict[int, int]:
+    """Clock per payload type as Wireshark resolves it, for Wireshark-exact metrics.
+
+    Below 96 only the static table counts (``packet-rtp.c`` consults the SDP map
+    for 96..127 only), so e.g. SILK announced on PT 92 has no clock there although
+    the stream's ``clock_rate`` (from the ``rtpmap``) is 16000.
+    """
+    rates: dict[int, int] = {}
+    sdp = endpoint.codecs if endpoint is not None else {}
+    for pt in payload_types:
+        codec = static_codec(pt) if pt < 96 else codec_for(pt, sdp)
+        if codec is not None and codec.clock_rate:
+            rates[pt] = codec.clock_rate
+    return rates
+
+
+def _main_payload_type(counts: Counter[int], codecs: dict[int, Codec | None]) -> int:
+    """Most frequent type that is neither telephone-event nor comfort noise."""
+    media = [
+        pt for pt, _ in counts.most_common()
+        if not is_telephone_event(codecs[pt]) and not is_comfort_noise(pt, codecs[pt])
+    ]
+    return media[0] if media else counts.most_common(1)[0][0]
+
+
+def _srtp_by_size(
+    table: PacketTable, header: RtpHeader, rows: NDArray[np.int64],
+    header_len: NDArray[np.int64], payload_type: int,
+) -> bool:
+    """Constant-bitrate payloads carrying a 4- or 10-byte SRTP tag (see module doc)."""
+    per_tick = BYTES_PER_TICK.get(payload_type)
+    if per_tick is None or len(rows) < 3:
+        return False
+    same = (header.payload_type[rows] == payload_type) & ~header.padding[rows]
+    seq = header.seq[rows].astype(np.int64)
+    stamp = header.timestamp[rows].astype(np.int64)
+    step = (np.diff(seq) % 65536 == 1) & same[1:] & same[:-1]
+    ticks = np.diff(stamp) % (1 << 32)
+    if not step.any():
+        return False
+    tick = float(np.median(ticks[step]))
+    body = (table.length[rows] - header_len[rows]).astype(np.float64)[1:][step]
+    extra = np.rint(body - tick * per_tick)
+    return any(float(np.mean(extra == tag)) >= 0.9 for tag in SRTP_TAG_BYTES)
+
+
+def build_stream(
+    table: PacketTable, header: RtpHeader, info: StreamRows, capture_start_ns: int
+) -> Stream:
+    """The Stream of ``info.rows`` (id 0: the caller numbers streams afterwards)."""
+    rows = info.rows
+    pts = header.payload_type[rows]
+    counts = Counter(pts.tolist())
+    seen = sorted(counts)
+    codecs = _codecs_seen(seen, info.endpoint)
+    main = _main_payload_type(counts, codecs)
+    main_codec = codecs[main]
+    clock_rates = wireshark_clock_rates(seen, info.endpoint)
+    events = frozenset(pt for pt, c in codecs.items() if is_telephone_event(c))
+    noise = [pt for pt, c in codecs.items() if is_comfort_noise(pt, c)]
+    stats, series = analyse_stream(
+        frame=table.frame[rows],
+        time_ns=table.time_ns[rows],
+        seq=header.seq[rows],
+        timestamp=header.timestamp[rows],
+        payload_type=pts,
+        marker=header.marker[rows],
+        length=table.length[rows],
+        clock_rates=clock_rates,
+        event_pts=events,
+        capture_start_ns=capture_start_ns,
+    )
+    first = int(rows[0])
+    endpoint = info.endpoint
+    srtp = (
+        (endpoint is not None and endpoint.media.srtp)
+        or info.ice_or_dtls
+        or _srtp_by_size(table, header, rows, info.header_len, main)
+    )
+    return Stream(
+        id=0,
+        src=table.addresses[int(table.src[first])],
+        sport=int(table.sport[first]),
+        dst=table.addresses[int(table.dst[first])],
+        dport=int(table.dport[first]),
+        transport=Transport(int(table.transport[first])).label,
+        teid=int(table.teid[first]),
+        ssrc=int(header.ssrc[first]),
+        payload_types=seen,
+        codec=main_codec.name if main_codec is not None else "unknown",
+        clock_rate=main_codec.clock_rate if main_codec is not None else 0,
+        call_id=endpoint.call_id if endpoint is not None else None,
+        srtp=bool(srtp),
+        found_by="sdp" if endpoint is not None else "heuristic",
+        start_ns=int(table.time_ns[first]),
+        end_ns=int(table.time_ns[int(rows[-1])]),
+        stats=stats,
+        series=series,
+        telephone_events=sum(counts[pt] for pt in events),
+        comfort_noise=sum(counts[pt] for pt in noise),
+    )
+

@@ -1,0 +1,156 @@
+"""Find every RTP stream of a capture: the entry point of RTP discovery.
+
+Pipeline (vectorized over rows; loops only per stream and per RTCP packet):
+RFC 4571 units of TCP streams become extra rows → header fields → per-row class
+→ rows under an SDP announcement (``sdp_match``) → candidates elsewhere → one
+grouping by (flow, TEID, SSRC) → groups with an announced row are SDP streams
+(only their announced rows count, as in Wireshark); the others must pass the
+strict heuristic → per-stream metrics → RTCP reports linked → ids by first packet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from callscope.core.capture.capture import Capture
+from callscope.core.capture.table import PacketTable
+from callscope.core.model import Call, Stream
+from callscope.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from callscope.core.rtp.classify import Kind, classify, rtp_dissectable
+from callscope.core.rtp.grouping import Groups, group_streams
+from callscope.core.rtp.header import header_lengths, padding_counts, parse_headers
+from callscope.core.rtp.heuristic import conversation_ids, validate_groups
+from callscope.core.rtp.rtcp_link import link_reports, rtcp_rows
+from callscope.core.rtp.sdp_match import Endpoint, match_rows, sdp_endpoints
+from callscope.core.rtp.stream_build import StreamRows, build_stream
+from callscope.core.rtp.tcp_framing import tcp_rows
+
+Payload = Callable[[int], bytes]
+G = TypeVar("G", bound=np.generic)
+
+
+def _cat(first: NDArray[G], second: NDArray[G]) -> NDArray[G]:
+    joined: NDArray[G] = np.concatenate([first, second]).astype(first.dtype, copy=False)
+    return joined
+
+
+def _append_rows(capture: Capture, extra: PacketTable) -> tuple[PacketTable, Payload]:
+    """The capture's table followed by ``extra`` rows, and payload access for both."""
+    base = capture.packets
+    if len(extra) == 0:
+        return base, capture.payload
+    offset = len(base)
+
+    def payload(row: int) -> bytes:
+        return capture.payload(row) if row < offset else extra.reassembled[row - offset]
+
+    table = PacketTable(
+        frame=_cat(base.frame, extra.frame),
+        time_ns=_cat(base.time_ns, extra.time_ns),
+        src=_cat(base.src, extra.src),
+        dst=_cat(base.dst, extra.dst),
+        sport=_cat(base.sport, extra.sport),
+        dport=_cat(base.dport, extra.dport),
+        transport=_cat(base.transport, extra.transport),
+        teid=_cat(base.teid, extra.teid),
+        length=_cat(base.length, extra.length),
+        caplen=_cat(base.caplen, extra.caplen),
+        ip_version=_cat(base.ip_version, extra.ip_version),
+        head=_cat(base.head, extra.head),
+        payload_offset=_cat(base.payload_offset, extra.payload_offset),
+        addresses=extra.addresses,
+        reassembled=base.reassembled,
+    )
+    return table, payload
+
+
+def _flags_by_conversation(
+    table: PacketTable, kinds: NDArray[np.uint8], rows: NDArray[np.int64]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per row of ``table``: its conversation carries QUIC; it carries STUN or DTLS."""
+    evidence = np.isin(kinds, (Kind.QUIC, Kind.STUN, Kind.DTLS))
+    selected = np.union1d(rows, np.flatnonzero(evidence))
+    quic = np.zeros(len(table), np.bool_)
+    ice = np.zeros(len(table), np.bool_)
+    if len(selected) == 0:
+        return quic, ice
+    conversation = conversation_ids(table, selected)
+    count = int(conversation.max()) + 1
+    kind = kinds[selected]
+    has_quic = np.bincount(conversation, weights=kind == Kind.QUIC, minlength=count) > 0
+    has_ice = np.bincount(
+        conversation, weights=(kind == Kind.STUN) | (kind == Kind.DTLS), minlength=count
+    ) > 0
+    quic[selected] = has_quic[conversation]
+    ice[selected] = has_ice[conversation]
+    return quic, ice
+
+
+def _group_flags(groups: Groups, flags: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """How many rows of each group have ``flags`` set."""
+    group = np.repeat(np.arange(len(groups)), groups.sizes())
+    counts = np.bincount(group, weights=flags[groups.rows], minlength=len(groups))
+    return counts.astype(np.int64)
+
+
+def find_streams(
+    capture: Capture,
+    calls: list[Call],
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[list[Stream], list[str]]:
+    """All RTP streams of ``capture`` sorted by first packet (ids 1..n), and warnings.
+
+    Streams announced in the ``calls``' SDP get ``found_by="sdp"`` and their call's
+    id (also appended to that ``Call.stream_ids``); the rest ``"heuristic"``.
+    """
+    report = progress or no_progress
+    endpoints: list[Endpoint] = sdp_endpoints(calls)
+    table, payload = _append_rows(capture, tcp_rows(capture, endpoints))
+    header = parse_headers(table)
+    header_len = header_lengths(header, payload)
+    kinds = classify(table, header, header_len, padding_counts(table, header, payload))
+    endpoint_of = match_rows(table, endpoints)
+    signalled = (endpoint_of >= 0) & rtp_dissectable(table, header, header_len)
+    candidate = (kinds == Kind.RTP) & ~signalled
+    quic, ice = _flags_by_conversation(table, kinds, np.flatnonzero(signalled | candidate))
+    candidate &= ~quic
+    groups = group_streams(table, np.flatnonzero(signalled | candidate), header.ssrc)
+    announced = _group_flags(groups, signalled)
+    keep = (announced > 0) | validate_groups(groups, table, header)
+
+    members: list[NDArray[np.int64]] = []
+    for group in np.flatnonzero(keep).tolist():
+        rows = groups.members(group)
+        members.append(rows[signalled[rows]] if announced[group] else rows)
+    members.sort(key=lambda rows: (int(table.frame[rows[0]]), int(rows[0])))
+
+    streams: list[Stream] = []
+    for done, rows in enumerate(members, start=1):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        first = int(rows[0])
+        endpoint = endpoints[int(endpoint_of[first])] if signalled[first] else None
+        info = StreamRows(rows, endpoint, header_len, bool(ice[first]))
+        streams.append(build_stream(table, header, info, capture.info.start_ns))
+        report(Progress("streams", done, len(members), streams_found=done))
+
+    firsts = np.array([int(rows[0]) for rows in members], np.int64)
+    rtcp = rtcp_rows(
+        table, kinds == Kind.RTCP, table.src[firsts].astype(np.int64),
+        table.dst[firsts].astype(np.int64),
+    )
+    for index in link_reports(table, rtcp, payload, streams, capture.info.start_ns):
+        streams[index].srtp = True
+
+    by_call = {call.call_id: call for call in reversed(calls)}
+    for number, stream in enumerate(streams, start=1):
+        stream.id = number
+        if stream.call_id is not None and stream.call_id in by_call:
+            by_call[stream.call_id].stream_ids.append(number)
+    return streams, []
