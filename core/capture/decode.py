@@ -41,8 +41,12 @@ class CaptureDecoder:
     def decode(self, ri: RecordIndex) -> PacketTable:
         """UDP rows (GTP-U inner UDP and reassembled datagrams included) of one chunk."""
         self.frames += len(ri)
-        types, counts = np.unique(ri.linktype, return_counts=True)
-        for t, c in zip(types.tolist(), counts.tolist(), strict=True):
+        if len(ri) and bool(np.all(ri.linktype == ri.linktype[0])):
+            types, counts = [int(ri.linktype[0])], [len(ri)]
+        else:
+            found, n = np.unique(ri.linktype, return_counts=True)
+            types, counts = found.tolist(), n.tolist()
+        for t, c in zip(types, counts, strict=True):
             self.link_frames[t] = self.link_frames.get(t, 0) + c
         link = locate_network(ri)
         for t, c in link.unsupported.items():

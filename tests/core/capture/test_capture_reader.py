@@ -65,6 +65,27 @@ def test_progress_is_reported_per_chunk_and_reaches_the_total(
     assert len(capture.packets.addresses) == 2
 
 
+def test_reassembled_payloads_survive_chunk_concatenation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_module, "iter_records", functools.partial(iter_records,
+                                                                         max_records=2))
+    sip = b"MESSAGE sip:a@b SIP/2.0\r\n" + b"X: 1\r\n" * 100
+    datagram = udp(5060, 5060, sip)
+    frags = [
+        ether(ipv4("10.0.0.7", "10.0.0.8", 17, datagram[off : off + 400], ident=4,
+                   frag=(0x2000 if off + 400 < len(datagram) else 0) | off // 8), 0x0800)
+        for off in range(0, len(datagram), 400)
+    ]
+    capture = read_capture(write_pcap(tmp_path / "h.pcap", [*frames(3), *frags, *frames(2)]))
+    p = capture.packets
+    (row,) = np.flatnonzero(p.payload_offset < 0).tolist()
+    assert row == 3
+    assert int(p.frame[row]) == 3 + len(frags)
+    assert capture.payload(row) == sip
+    assert capture.payload(row + 1) == RTP
+
+
 def test_cancel_stops_reading(tmp_path: Path) -> None:
     token = CancelToken()
     token.cancel()
