@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.ipv6 import EXTENSIONS, extension_length
-from callscope.core.capture.layers import Buffer, Fragment, L4Rows
+from callscope.core.capture.layers import Buffer, Fragment, FragmentKey, L4Rows
 
 MAX_DATAGRAM = 65535  # bytes: neither IPv4 nor (non-jumbo) IPv6 fragments can exceed it
 MAX_PENDING = 4096  # datagrams waiting for fragments
@@ -33,7 +33,7 @@ class _Pending:
 class Datagram:
     """A reassembled datagram: the transport bytes and where they came from."""
 
-    key: tuple[int, bytes, bytes, int, int, int, bool]
+    key: FragmentKey
     idx: int  # chunk row of the completing frame
     payload: bytes
 
@@ -42,9 +42,9 @@ class FragmentReassembler:
     """Collects fragments; :meth:`add` returns datagrams as they complete."""
 
     def __init__(self) -> None:
-        self._pending: dict[tuple[int, bytes, bytes, int, int, int, bool], _Pending] = {}
+        self._pending: dict[FragmentKey, _Pending] = {}
         self._held = 0
-        self._abandoned: dict[tuple[int, bytes, bytes, int, int, int, bool], None] = {}
+        self._abandoned: dict[FragmentKey, None] = {}
         self.reassembled = 0
         self.dropped = 0  # datagrams given up: truncated, oversized, too many, evicted
 
@@ -90,12 +90,12 @@ class FragmentReassembler:
             self._drop(next(iter(self._pending)))
         return None
 
-    def _forget(self, key: tuple[int, bytes, bytes, int, int, int, bool]) -> None:
+    def _forget(self, key: FragmentKey) -> None:
         entry = self._pending.pop(key, None)
         if entry is not None:
             self._held -= entry.held
 
-    def _drop(self, key: tuple[int, bytes, bytes, int, int, int, bool]) -> None:
+    def _drop(self, key: FragmentKey) -> None:
         self._forget(key)
         self.dropped += 1
         self._abandoned[key] = None

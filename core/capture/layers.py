@@ -15,6 +15,9 @@ from numpy.typing import NDArray
 
 I64 = NDArray[np.int64]
 
+FragmentKey = tuple[int, bytes, bytes, int, int, int, bool]
+"""(IP version, src bytes, dst bytes, identification, protocol, GTP-U TEID, tunnelled)."""
+
 
 @dataclass(frozen=True)
 class Buffer:
@@ -111,7 +114,7 @@ class Fragment:
     capture cut the fragment short.
     """
 
-    key: tuple[int, bytes, bytes, int, int, int, bool]
+    key: FragmentKey
     idx: int
     offset: int
     more: bool
