@@ -5,7 +5,7 @@ calls table; streams table; stream view (plots, with room below them for content
 views sharing the time axis) beside the metrics panel.
 
 Signals
-    loaded(object): the AnalysisResult is shown.
+    loaded(object): the AnalysisResult is shown (with the first streams plotted).
     load_failed(str): the core rejected the capture (its one-line message).
     load_cancelled(): the user cancelled the load.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -52,6 +52,7 @@ class CaptureView(QStackedWidget):
         super().__init__(parent)
         self.path = str(path)
         self.result: AnalysisResult | None = None
+        self.ready = False  # True once ``loaded`` was emitted
         self.job: AnalysisJob | None = None
         self.progress_view = LoadProgressView(self.path)
         self.progress_view.cancel_requested.connect(self.cancel_loading)
@@ -182,9 +183,22 @@ class CaptureView(QStackedWidget):
         self.restore_layout()
         self._fit_tables_height()
         if result.streams:
+            # Plot on the next event-loop turn: the tables paint first, and the loop
+            # never runs the table fill and the plotting in one stretch.
             first = result.calls[0].stream_ids if result.calls else []
-            self.stream_table.select_stream_ids(first or [result.streams[0].id])
-        self.loaded.emit(result)
+            ids = first or [result.streams[0].id]
+            QTimer.singleShot(0, lambda: self._select_initial(ids))
+        else:
+            self._emit_loaded()
+
+    def _select_initial(self, ids: list[int]) -> None:
+        self.stream_table.select_stream_ids(ids)
+        self._emit_loaded()
+
+    def _emit_loaded(self) -> None:
+        if self.result is not None:
+            self.ready = True
+            self.loaded.emit(self.result)
 
     def _fit_columns(self) -> None:
         for table in (self.stream_table, self.call_table):

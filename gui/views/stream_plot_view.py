@@ -137,10 +137,15 @@ class StreamPlotView(QWidget):
         return list(self._streams)
 
     def show_streams(self, streams: list[Stream]) -> None:
-        """Plot ``streams`` (replacing what was shown) and reset the view to all data."""
+        """Plot ``streams`` (replacing what was shown) and reset the view to all data.
+
+        Auto-ranging is off while items are added, so each array is scanned for its
+        bounds once, not once per added item (a 1 M-packet stream would stall the loop).
+        """
         self._streams = list(streams)
         self.series_items.clear()
         for plot in self.plots.values():
+            plot.disableAutoRange()
             for item in list(plot.listDataItems()):
                 plot.removeItem(item)
         self.legend.clear()
@@ -154,16 +159,19 @@ class StreamPlotView(QWidget):
         self.reset_view()
 
     def _curve(self, key: str, x: Any, y: Any, **kwargs: Any) -> pg.PlotDataItem:
-        """Add a curve; per-packet ones (no stepMode) get peak downsampling + clipping."""
+        """Add a curve; per-packet ones (no stepMode) get peak downsampling + clipping.
+
+        The item joins its plot empty and receives its data last, so pyqtgraph computes
+        the displayed (downsampled, clipped) data once.
+        """
         finite = bool(np.isfinite(y).all())
-        item = pg.PlotDataItem(
-            x, y, connect="all" if finite else "finite", skipFiniteCheck=finite, **kwargs
-        )
+        item = pg.PlotDataItem()
         self.plots[key].addItem(item)
         if "stepMode" not in kwargs:  # clipping breaks stepMode's len(x) == len(y) + 1
             # After addItem: pyqtgraph 0.14 fails when clipToView is set on an unparented item.
             item.setDownsampling(auto=True, method="peak")
             item.setClipToView(True)
+        item.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite, **kwargs)
         return item
 
     def _plot_stream(self, k: int, stream: Stream) -> None:
@@ -255,13 +263,21 @@ class StreamPlotView(QWidget):
         self.set_x_range(lo + step, hi + step)
 
     def reset_view(self) -> None:
-        """Show all the data of every plotted stream."""
+        """Show all the data of every plotted stream (time span of all their packets)."""
+        spans = [
+            (float(s.series.time_s.min()), float(s.series.time_s.max()))
+            for s in self._streams
+            if len(s.series.time_s)
+        ]
+        if spans:
+            lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+            pad = max((hi - lo) * 0.01, 0.01)
+            self.plots["jitter"].setXRange(lo - pad, hi + pad, padding=0)
         for key, plot in self.plots.items():
-            if key == "events":  # fixed lanes: only time follows the data (linked X)
+            if key == "events":  # fixed lanes
                 plot.setYRange(-0.7, len(LANES) - 0.3, padding=0)
-            else:
-                plot.enableAutoRange()
-                plot.autoRange()
+            else:  # Y follows the data visible in the time range
+                plot.enableAutoRange(x=False, y=True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Type.KeyPress:

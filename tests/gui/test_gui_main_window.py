@@ -42,7 +42,7 @@ def test_open_from_the_menu_shows_the_core_result(
     window.actions_.open.trigger()
     view = window.current_view()
     assert isinstance(view, CaptureView)
-    qtbot.waitUntil(lambda: view.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.ready, timeout=5000)
     expected = fake_result(path=path)
     model = view.stream_table.source_model
     assert [model.stream_at(r).ssrc for r in range(model.rowCount())] == [
@@ -72,7 +72,7 @@ def test_dropping_captures_opens_them(qtbot: QtBot, fake_analysis, tmp_path) -> 
     )  # fmt: skip
     window.dropEvent(event)
     assert [v.path for v in window.views()] == paths
-    qtbot.waitUntil(lambda: all(v.result is not None for v in window.views()), timeout=5000)
+    qtbot.waitUntil(lambda: all(v.ready for v in window.views()), timeout=5000)
     assert window.tabs.tabText(1) == "b.pcapng"
 
 
@@ -92,7 +92,7 @@ def test_a_rejected_capture_shows_the_core_message(qtbot: QtBot, fake_analysis, 
     # The window stays usable: the next capture opens.
     fake_analysis()
     window.open_paths([_capture(tmp_path, "good.pcap")])
-    qtbot.waitUntil(lambda: window.views()[0].result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.views()[0].ready, timeout=5000)
     assert window.error_boxes == []
 
 
@@ -115,7 +115,7 @@ def test_capture_without_rtp_says_so(qtbot: QtBot, fake_analysis, tmp_path) -> N
     fake_analysis(lambda path, progress, cancel: empty_result(path))
     window = _window(qtbot)
     (view,) = window.open_paths([_capture(tmp_path, "sip-only.pcap")])
-    qtbot.waitUntil(lambda: view.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.ready, timeout=5000)
     assert view.bottom.currentWidget() is view.no_rtp
     assert view.no_rtp.text() == "No RTP streams found in this capture."
 
@@ -124,18 +124,18 @@ def test_session_is_reopened(qtbot: QtBot, fake_analysis, tmp_path) -> None:
     paths = [_capture(tmp_path, "a.pcap"), _capture(tmp_path, "b.pcap")]
     first = _window(qtbot)
     first.open_paths(paths)
-    qtbot.waitUntil(lambda: all(v.result is not None for v in first.views()), timeout=5000)
+    qtbot.waitUntil(lambda: all(v.ready for v in first.views()), timeout=5000)
     first.close()
     second = _window(qtbot)
     second.reopen_session()
     assert [v.path for v in second.views()] == paths
-    qtbot.waitUntil(lambda: all(v.result is not None for v in second.views()), timeout=5000)
+    qtbot.waitUntil(lambda: all(v.ready for v in second.views()), timeout=5000)
 
 
 def test_thresholds_apply_to_open_captures(qtbot: QtBot, fake_analysis, tmp_path) -> None:
     window = _window(qtbot)
     (view,) = window.open_paths([_capture(tmp_path)])
-    qtbot.waitUntil(lambda: view.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.ready, timeout=5000)
     model = view.stream_table.source_model
     assert model.index(0, 0).data(VERDICT_ROLE) == Verdict.WARN
     dialog = window.edit_thresholds()
@@ -149,7 +149,7 @@ def test_thresholds_apply_to_open_captures(qtbot: QtBot, fake_analysis, tmp_path
 def test_zoom_keys_and_crosshair(qtbot: QtBot, fake_analysis, tmp_path) -> None:
     window = _window(qtbot)
     (view,) = window.open_paths([_capture(tmp_path)])
-    qtbot.waitUntil(lambda: view.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.ready, timeout=5000)
     plot = view.plot_view
     lo, hi = plot.x_range()
     window.actions_.zoom_in.trigger()

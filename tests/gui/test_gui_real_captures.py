@@ -48,7 +48,7 @@ def _window(qtbot: QtBot) -> MainWindow:
 
 
 def _wait_loaded(qtbot: QtBot, view: CaptureView) -> AnalysisResult:
-    qtbot.waitUntil(lambda: view.result is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: view.ready, timeout=20_000)
     assert view.result is not None
     return view.result
 
