@@ -28,8 +28,8 @@ LINK_NAMES: dict[int, str] = {
     101: "raw-ip",
     108: "loop",
     113: "linux-sll",
-    228: "raw-ipv4",
-    229: "raw-ipv6",
+    228: "raw-ip",
+    229: "raw-ip",
     276: "linux-sll2",
 }
 """Names of the supported link types, as reported in CaptureInfo.link_types."""
