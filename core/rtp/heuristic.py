@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.table import PacketTable
-from callscope.core.rtp.grouping import Groups, combine, dense_ids
+from callscope.core.rtp.grouping import Groups, combine, dense_ids, flow_ids
 from callscope.core.rtp.header import RtpHeader
 
 MIN_PACKETS = 4
@@ -83,13 +83,15 @@ def conversation_ids(table: PacketTable, rows: NDArray[np.int64]) -> NDArray[np.
 
     Both directions of an address:port pair get the same id; the transport and the
     GTP TEID (which differs between uplink and downlink tunnels) are ignored.
+    Flows are grouped first (one sort of the rows), then paired per flow.
     """
-    src = table.src[rows].astype(np.int64)
-    dst = table.dst[rows].astype(np.int64)
-    sport = table.sport[rows].astype(np.int64)
-    dport = table.dport[rows].astype(np.int64)
-    a_side = src * 65536 + sport
-    b_side = dst * 65536 + dport
+    if len(rows) == 0:
+        return np.zeros(0, np.int64)
+    flows = flow_ids(table, rows)
+    sample = np.empty(int(flows.max()) + 1, np.int64)
+    sample[flows] = rows  # any row of each flow: they share addresses and ports
+    a_side = table.src[sample].astype(np.int64) * 65536 + table.sport[sample]
+    b_side = table.dst[sample].astype(np.int64) * 65536 + table.dport[sample]
     low, _, _ = dense_ids(np.minimum(a_side, b_side).astype(np.uint64))
     high, _, high_count = dense_ids(np.maximum(a_side, b_side).astype(np.uint64))
-    return combine(low, high, high_count)
+    return combine(low, high, high_count)[flows]

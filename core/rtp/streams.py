@@ -69,11 +69,11 @@ def _append_rows(capture: Capture, extra: PacketTable) -> tuple[PacketTable, Pay
 
 
 def _flags_by_conversation(
-    table: PacketTable, kinds: NDArray[np.uint8], rows: NDArray[np.int64]
+    table: PacketTable, kinds: NDArray[np.uint8], wanted: NDArray[np.bool_]
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per row of ``table``: its conversation carries QUIC; it carries STUN or DTLS."""
+    """Per row of ``table`` (``wanted`` rows only): its conversation carries QUIC; STUN/DTLS."""
     evidence = np.isin(kinds, (Kind.QUIC, Kind.STUN, Kind.DTLS))
-    selected = np.union1d(rows, np.flatnonzero(evidence))
+    selected = np.flatnonzero(wanted | evidence)
     quic = np.zeros(len(table), np.bool_)
     ice = np.zeros(len(table), np.bool_)
     if len(selected) == 0:
@@ -107,7 +107,9 @@ def find_streams(
     """All RTP streams of ``capture`` sorted by first packet (ids 1..n), and warnings.
 
     Streams announced in the ``calls``' SDP get ``found_by="sdp"`` and their call's
-    id (also appended to that ``Call.stream_ids``); the rest ``"heuristic"``.
+    id (also listed in that ``Call.stream_ids``, which this resets); the rest
+    ``"heuristic"``. Reports Progress("streams", done, total) once per stream and
+    honours ``cancel`` between streams.
     """
     report = progress or no_progress
     endpoints: list[Endpoint] = sdp_endpoints(calls)
@@ -118,7 +120,7 @@ def find_streams(
     endpoint_of = match_rows(table, endpoints)
     signalled = (endpoint_of >= 0) & rtp_dissectable(table, header, header_len)
     candidate = (kinds == Kind.RTP) & ~signalled
-    quic, ice = _flags_by_conversation(table, kinds, np.flatnonzero(signalled | candidate))
+    quic, ice = _flags_by_conversation(table, kinds, signalled | candidate)
     candidate &= ~quic
     groups = group_streams(table, np.flatnonzero(signalled | candidate), header.ssrc)
     announced = _group_flags(groups, signalled)
@@ -149,6 +151,8 @@ def find_streams(
         streams[index].srtp = True
 
     by_call = {call.call_id: call for call in reversed(calls)}
+    for call in calls:
+        call.stream_ids.clear()  # idempotent when the same calls are analysed again
     for number, stream in enumerate(streams, start=1):
         stream.id = number
         if stream.call_id is not None and stream.call_id in by_call:

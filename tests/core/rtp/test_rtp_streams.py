@@ -68,6 +68,8 @@ def test_signalled_and_unsignalled_streams_with_junk_around() -> None:
     assert (heuristic.call_id, heuristic.codec, heuristic.clock_rate) == (None, "PCMU", 8000)
     assert (heuristic.src_label, heuristic.dst_label) == ("10.0.0.3:6000", "10.0.0.4:6002")
     assert call.stream_ids == [1]
+    find_streams(b.capture(), [call])
+    assert call.stream_ids == [1]  # analysing again does not duplicate
 
 
 def test_packets_before_the_sdp_are_not_counted() -> None:
