@@ -106,7 +106,9 @@ class _Walker:
         elif entry["action"] == "LOG_CREATED":
             raise _tampered(seq, "a second LOG_CREATED")
         if entry["prev"] != self.prev:
-            raise _tampered(seq, "prev does not match the previous entry")
+            if seq == 0:
+                raise _tampered(0, "the first entry does not start the chain")
+            raise _tampered(seq - 1, f"entry {seq - 1} does not match the hash entry {seq} holds")
         if self.key is not None:
             if not audit_chain.tag_matches(self.key, entry):
                 raise _tampered(seq, "MAC tag does not verify under k_seq")
