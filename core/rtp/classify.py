@@ -111,10 +111,12 @@ def classify(
     dtls = (b0 >= 20) & (b0 <= 25) & np.isin(dtls_version, DTLS_VERSIONS) & (length >= 13)
     turn = (b0 >= 0x40) & (b0 <= 0x4F) & (field16 + 4 <= length) & (field16 + 4 + 3 >= length)
     quic_version = (head[:, 1:5].astype(np.int64) * [1 << 24, 1 << 16, 1 << 8, 1]).sum(axis=1)
-    quic_long = ((b0 & 0xC0) == 0xC0) & (
-        np.isin(quic_version, QUIC_VERSIONS) | ((quic_version >> 8) == 0xFF0000)
-    )
-    quic_short = ((b0 & 0xC0) == 0x40) & _on_ports(table, QUIC_PORTS) & ~turn
+    known_version = np.isin(quic_version, QUIC_VERSIONS) | ((quic_version >> 8) == 0xFF0000)
+    # Long headers only: short headers carry no version (first byte 0x40..0x7F, never RTP
+    # version 2). A greased fixed bit (RFC 9287) makes the first byte 0x80..0xBF: trusted
+    # on port 443 only, as RTP with PT 0, seq 0 and a timestamp 0x01xxxxxx looks the same.
+    quic = ((b0 & 0xC0) == 0xC0) & known_version
+    quic |= ((b0 & 0xC0) == 0x80) & known_version & _on_ports(table, QUIC_PORTS)
     rtcp = rtcp_packet_type(header) & ((header.rtcp_words.astype(np.int64) + 1) * 4 <= length)
     dns = _on_ports(table, DNS_PORTS)
     rtp = (
@@ -130,6 +132,6 @@ def classify(
     kinds[zrtp] = Kind.ZRTP
     kinds[dtls] = Kind.DTLS
     kinds[turn] = Kind.TURN_CHANNEL
-    kinds[quic_long | quic_short] = Kind.QUIC
+    kinds[quic] = Kind.QUIC
     kinds[dns] = Kind.DNS
     return kinds

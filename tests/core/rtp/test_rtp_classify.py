@@ -19,6 +19,7 @@ ZRTP_HELLO = bytes([0x10, 0, 0, 1]) + b"ZRTP" + bytes(4) + bytes(80)
 TURN_DATA = struct.pack("!HH", 0x4001, 172) + rtp(1, 160, 0x1234)
 QUIC_INITIAL = bytes([0xC3]) + struct.pack("!I", 1) + bytes(1200)
 QUIC_SHORT = bytes([0x45]) + bytes(60)
+QUIC_GREASED = bytes([0x83]) + struct.pack("!I", 1) + bytes(1200)  # fixed bit cleared
 DNS_LOOKALIKE = bytes([0x80, 0x12, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]) + b"\x03www\x00\x00\x01"
 
 
@@ -43,10 +44,12 @@ def test_each_demultiplexed_protocol_gets_its_class() -> None:
         (4000, 5000, TURN_DATA),
         (50000, 443, QUIC_INITIAL),
         (50000, 443, QUIC_SHORT),
+        (50000, 443, QUIC_GREASED),
+        (50000, 4000, QUIC_GREASED),
         (4001, 5001, rtcp_sr(1, [(2, 0, 0, 0, 0)])),
     )
     assert kinds == [Kind.RTP, Kind.STUN, Kind.STUN, Kind.DTLS, Kind.ZRTP, Kind.TURN_CHANNEL,
-                     Kind.QUIC, Kind.QUIC, Kind.RTCP]
+                     Kind.QUIC, Kind.OTHER, Kind.QUIC, Kind.RTP, Kind.RTCP]
 
 
 def test_dns_is_never_rtp_even_when_its_first_byte_says_version_2() -> None:

@@ -72,6 +72,15 @@ def test_signalled_and_unsignalled_streams_with_junk_around() -> None:
     assert call.stream_ids == [1]  # analysing again does not duplicate
 
 
+def test_rtp_lookalikes_in_a_quic_conversation_are_not_streams() -> None:
+    b = Builder()
+    b.add("10.0.0.1", 50000, "10.0.0.2", 443, bytes([0xC3]) + struct.pack("!I", 1) + bytes(40), 0)
+    stream_of(b, "10.0.0.2", 443, "10.0.0.1", 50000, 0x31, 20, start_s=0.1)
+    stream_of(b, "10.0.0.2", 443, "10.0.0.1", 50002, 0x32, 20, start_s=0.1)  # no QUIC here
+    streams, _ = find_streams(b.capture(), [])
+    assert [s.ssrc for s in streams] == [0x32]
+
+
 def test_packets_before_the_sdp_are_not_counted() -> None:
     b = Builder()
     stream_of(b, "10.0.0.9", 7000, "10.0.0.1", 4000, 0xA1, 5)  # frames 1..5
