@@ -54,7 +54,7 @@ from callscope.core.privacy.audit_state import write_state as _write_state
 from callscope.core.privacy.canonical import canonical_bytes
 from callscope.core.privacy.checkpoint import checkpoint_obj, sign_entry
 from callscope.core.privacy.clock import Clock, SystemClock, iso_ms
-from callscope.core.privacy.errors import AuditWriteError
+from callscope.core.privacy.errors import AuditWriteError, KeyFileError
 
 SYSTEM_ACTOR = "callscope"
 CHECKPOINT_EVERY = 64
@@ -137,7 +137,7 @@ class AuditLog:
             paths.ensure_dir(self.path.parent)
             with locked(self.path):
                 yield self._state()
-        except OSError as exc:
+        except (OSError, KeyFileError) as exc:
             raise _write_error(self.path, exc) from None
 
     def _state(self) -> AuditState:
@@ -270,7 +270,8 @@ class AuditLog:
         if size == 0:
             return
         start = max(0, size - MAX_LINE_BYTES)
-        tail = os.pread(fd, size - start, start)
+        os.lseek(fd, start, os.SEEK_SET)  # no pread on Windows; O_APPEND still appends
+        tail = os.read(fd, size - start)
         last = tail[:-1].rsplit(b"\n", 1)[-1]
         if not tail.endswith(b"\n") or line_hash(last) != state.head:
             raise AuditWriteError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` by ``data`` atomically: temp file, fsync, rename, fsync dir."""
     if path.is_symlink():
         raise OSError(errno.ELOOP, "refusing to replace a symbolic link", str(path))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY, mode)
     try:
         write_all(fd, data)

@@ -277,3 +277,9 @@ def test_access_is_refused_when_its_entry_cannot_be_written(
 def test_audit_write_error_is_not_an_access_grant() -> None:
     assert not issubclass(AuditWriteError, AccessDenied)
     assert json.dumps({"ok": True})  # keep json import honest
+
+
+def test_broken_auditor_key_file_refuses_the_write(log: AuditLog) -> None:
+    paths.auditor_key_path().write_text("not a key")
+    with pytest.raises(AuditWriteError, match="not a PEM public key"):
+        _append(log)

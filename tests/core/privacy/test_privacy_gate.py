@@ -270,3 +270,13 @@ def test_close_revokes_every_grant_and_seals_the_log(consented: World) -> None:
 
 def test_access_denied_is_a_callscope_error() -> None:
     assert issubclass(AccessDenied, CallScopeError)
+
+
+def test_reveal_is_its_own_action_and_is_logged(consented: World) -> None:
+    gate = consented.gate()
+    grant = gate.request(consented.sha, [2], {"reveal"}, case_ref="INC-1", reason="which leg?")
+    with pytest.raises(AccessDenied):
+        gate.log_access(grant, "PLAY_START", consented.sha, 2)
+    gate.log_access(grant, "REVEAL", consented.sha, None, detail="callee number shown")
+    entry = log_entries(consented.log)[-1]
+    assert entry["action"] == "REVEAL" and "streams" not in entry["obj"]
