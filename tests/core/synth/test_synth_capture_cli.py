@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import Datagram
+from synth_reader import Datagram
 
 SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "synth_capture.py"
 Reader = Callable[[Path], list[Datagram]]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Datagram, internet_checksum
+from synth_reader import Datagram, internet_checksum
 
 from callscope.core.synth.frames import Link, Ragged, UdpFrames, ip_bytes
 from callscope.core.synth.pcap_writer import CaptureWriter, write_capture

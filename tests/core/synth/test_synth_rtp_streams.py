@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Datagram
+from synth_reader import Datagram
 
 from callscope.core.errors import CallScopeError
 from callscope.core.synth.impairments import Impairments, JitterEpisode

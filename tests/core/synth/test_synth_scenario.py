@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Datagram
+from synth_reader import Datagram
 
 from callscope.core.errors import CallScopeError
 from callscope.core.synth import g711
