@@ -6,7 +6,8 @@ The metrics get the clocks as Wireshark resolves them (see wireshark_clock_rates
 SRTP is decided from signalling or evidence, never from payload bytes alone:
 
 - SDP profile ``*SAVP*`` or ``a=crypto``;
-- STUN or DTLS on the same address:port pair (ICE + DTLS-SRTP, as in WebRTC);
+- DTLS on the same address:port pair (DTLS-SRTP keying, RFC 5764, as in WebRTC;
+  STUN alone proves nothing: plain RTP uses ICE/keep-alives too);
 - SRTCP (an authentication trailer) in the RTCP reporting on the stream
   (set later by ``rtcp_link``);
 - for constant-bitrate static types (G.711, G.722: one byte per clock tick;
@@ -40,7 +41,7 @@ class StreamRows:
     rows: NDArray[np.int64]  # table rows in arrival order
     endpoint: Endpoint | None  # the SDP announcement, None for heuristic streams
     header_len: NDArray[np.int64]  # per table row
-    ice_or_dtls: bool  # STUN or DTLS seen on the same address:port pair
+    dtls: bool  # DTLS seen on the same address:port pair (DTLS-SRTP keying)
 
 
 def _codecs_seen(
@@ -126,7 +127,7 @@ def build_stream(
     endpoint = info.endpoint
     srtp = (
         (endpoint is not None and endpoint.media.srtp)
-        or info.ice_or_dtls
+        or info.dtls
         or _srtp_by_size(table, header, rows, info.header_len, main)
     )
     return Stream(

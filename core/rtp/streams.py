@@ -71,23 +71,21 @@ def _append_rows(capture: Capture, extra: PacketTable) -> tuple[PacketTable, Pay
 def _flags_by_conversation(
     table: PacketTable, kinds: NDArray[np.uint8], wanted: NDArray[np.bool_]
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per row of ``table`` (``wanted`` rows only): its conversation carries QUIC; STUN/DTLS."""
-    evidence = np.isin(kinds, (Kind.QUIC, Kind.STUN, Kind.DTLS))
+    """Per row of ``table`` (``wanted`` rows only): its conversation carries QUIC; DTLS."""
+    evidence = np.isin(kinds, (Kind.QUIC, Kind.DTLS))
     selected = np.flatnonzero(wanted | evidence)
     quic = np.zeros(len(table), np.bool_)
-    ice = np.zeros(len(table), np.bool_)
+    dtls = np.zeros(len(table), np.bool_)
     if len(selected) == 0:
-        return quic, ice
+        return quic, dtls
     conversation = conversation_ids(table, selected)
     count = int(conversation.max()) + 1
     kind = kinds[selected]
     has_quic = np.bincount(conversation, weights=kind == Kind.QUIC, minlength=count) > 0
-    has_ice = np.bincount(
-        conversation, weights=(kind == Kind.STUN) | (kind == Kind.DTLS), minlength=count
-    ) > 0
+    has_dtls = np.bincount(conversation, weights=kind == Kind.DTLS, minlength=count) > 0
     quic[selected] = has_quic[conversation]
-    ice[selected] = has_ice[conversation]
-    return quic, ice
+    dtls[selected] = has_dtls[conversation]
+    return quic, dtls
 
 
 def _group_flags(groups: Groups, flags: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -120,7 +118,7 @@ def find_streams(
     endpoint_of = match_rows(table, endpoints)
     signalled = (endpoint_of >= 0) & rtp_dissectable(table, header, header_len)
     candidate = (kinds == Kind.RTP) & ~signalled
-    quic, ice = _flags_by_conversation(table, kinds, signalled | candidate)
+    quic, dtls = _flags_by_conversation(table, kinds, signalled | candidate)
     candidate &= ~quic
     groups = group_streams(table, np.flatnonzero(signalled | candidate), header.ssrc)
     announced = _group_flags(groups, signalled)
@@ -138,7 +136,7 @@ def find_streams(
             cancel.raise_if_cancelled()
         first = int(rows[0])
         endpoint = endpoints[int(endpoint_of[first])] if signalled[first] else None
-        info = StreamRows(rows, endpoint, header_len, bool(ice[first]))
+        info = StreamRows(rows, endpoint, header_len, bool(dtls[first]))
         streams.append(build_stream(table, header, info, capture.info.start_ns))
         report(Progress("streams", done, len(members), streams_found=done))
 

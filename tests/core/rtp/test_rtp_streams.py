@@ -28,6 +28,7 @@ from callscope.core.sip.calls import build_calls
 from callscope.core.sip.find import find_sip_messages
 
 STUN = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + bytes(12)
+DTLS = bytes([22, 0xFE, 0xFD]) + bytes(8) + struct.pack("!H", 40) + bytes(40)
 DNS = bytes([0x80, 0x12, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]) + b"\x03www\x00\x00\x01\x00\x01"
 
 
@@ -121,24 +122,27 @@ def test_rtcp_reports_reach_the_stream_they_describe() -> None:
     assert report.time_s == pytest.approx(0.5)
 
 
-def test_srtp_from_sdp_ice_tag_size_and_srtcp() -> None:
+def test_srtp_from_sdp_dtls_tag_size_and_srtcp_but_not_stun() -> None:
     b = Builder()
     tag = bytes(10)
     for i in range(20):
         t = i * 0.02
         b.add("10.0.1.1", 4000, "10.0.1.2", 4000, rtp(i, i * 160, 0x01), t)  # SDP SAVP
-        b.add("10.0.2.1", 4000, "10.0.2.2", 4000, rtp(i, i * 960, 0x02, 111), t)  # + STUN
+        b.add("10.0.2.1", 4000, "10.0.2.2", 4000, rtp(i, i * 960, 0x02, 111), t)  # + DTLS
+        b.add("10.0.6.1", 4000, "10.0.6.2", 4000, rtp(i, i * 960, 0x06, 111), t)  # + STUN
         b.add("10.0.3.1", 4000, "10.0.3.2", 4000,
               rtp(i, i * 160, 0x03, 8, payload=bytes(160) + tag), t)  # G.711 + HMAC tag
         b.add("10.0.4.1", 4000, "10.0.4.2", 4000, rtp(i, i * 160, 0x04, 8), t)  # plain
         b.add("10.0.5.1", 4000, "10.0.5.2", 4000, rtp(i, i * 960, 0x05, 111), t)  # + SRTCP
-    b.add("10.0.2.2", 4000, "10.0.2.1", 4000, STUN, 0.5)
+    b.add("10.0.2.2", 4000, "10.0.2.1", 4000, DTLS, 0.5)
+    b.add("10.0.6.2", 4000, "10.0.6.1", 4000, STUN, 0.5)
     srtcp = rtcp_rr(0x99, [(0x05, 0, 0, 0, 0)])
     srtcp = srtcp[:8] + bytes(len(srtcp) - 8) + struct.pack("!I", 0x80000001) + tag
     b.add("10.0.5.2", 4001, "10.0.5.1", 4001, srtcp, 0.6)
     call = sdp_call("c", "10.0.1.2", 4000, 0, "RTP/SAVP")
     streams, _ = find_streams(b.capture(), [call])
-    assert {s.ssrc: s.srtp for s in streams} == {1: True, 2: True, 3: True, 4: False, 5: True}
+    assert {s.ssrc: s.srtp for s in streams} == {1: True, 2: True, 3: True, 4: False, 5: True,
+                                                 6: False}
     assert next(s for s in streams if s.ssrc == 5).rtcp == []  # encrypted: no reports
 
 
