@@ -11,6 +11,7 @@ RTP over TCP is rare and each unit is cheap.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -103,7 +104,8 @@ def split_units(stream: TcpStream) -> _Units:
     while at + 2 <= len(data):
         length = int.from_bytes(data[at : at + 2], "big")
         body = at + 2
-        next_gap = next((g for g in gaps if g > at), None)
+        following = bisect.bisect_right(gaps, at)
+        next_gap = gaps[following] if following < len(gaps) else None
         crosses_gap = next_gap is not None and body + length > next_gap
         if length == 0 or body + length > len(data) or crosses_gap:
             if next_gap is None or not ssrcs:
@@ -122,12 +124,14 @@ def split_units(stream: TcpStream) -> _Units:
     return units
 
 
-def _announced(stream: TcpStream, endpoints: Iterable[Endpoint]) -> bool:
-    sides = {(canonical_address(stream.src), stream.sport), (canonical_address(stream.dst),
-                                                              stream.dport)}
-    return any(
-        e.over_tcp and (canonical_address(e.address), e.port) in sides for e in endpoints
-    )
+def _tcp_endpoints(endpoints: Iterable[Endpoint]) -> set[tuple[str | None, int]]:
+    """(canonical address, port) of every endpoint announced with a TCP RTP profile."""
+    return {(canonical_address(e.address), e.port) for e in endpoints if e.over_tcp}
+
+
+def _announced(stream: TcpStream, announced: set[tuple[str | None, int]]) -> bool:
+    return (canonical_address(stream.src), stream.sport) in announced or (
+        canonical_address(stream.dst), stream.dport) in announced
 
 
 def tcp_rows(capture: Capture, endpoints: list[Endpoint]) -> PacketTable:
@@ -142,10 +146,11 @@ def tcp_rows(capture: Capture, endpoints: list[Endpoint]) -> PacketTable:
     parts: list[dict[str, np.ndarray]] = []
     reassembled: dict[int, bytes] = {}
     total = 0
+    announced = _tcp_endpoints(endpoints)
     for stream in capture.tcp_streams:
         if not stream.data or len(stream.seg_end) == 0:
             continue
-        if not (_announced(stream, endpoints) or looks_framed(stream.data)):
+        if not ((announced and _announced(stream, announced)) or looks_framed(stream.data)):
             continue
         units = split_units(stream)
         if not units.starts:
