@@ -3,7 +3,8 @@
 Wireshark semantics (``packet-sdp.c`` apply_sdp_transport, ``packet-rtp.c``
 srtp_add_address, ``epan/conversation.c``): every ``m=`` line with an RTP profile,
 a non-zero port and an IP connection address opens a conversation on
-(address, port) with wildcard peer, from the SDP's frame on. A datagram sent FROM
+(address, port) with wildcard peer, from the SDP's frame on (a T.38 ``udptl``
+line hands the endpoint to T.38 instead: ``Endpoint.rtp`` False). A datagram sent FROM
 or TO that address and port in a later frame is RTP. When the same endpoint is
 announced again, the latest announcement before the datagram applies; when both
 the source and the destination are announced, the destination's wins (checked
@@ -14,7 +15,7 @@ the fax capture). Lookups run on integer keys with ``np.searchsorted``.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,9 @@ RTP_PROFILES = ("RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF", "UDP/TLS/RTP/SAV
                 "UDP/TLS/RTP/SAVPF", "TCP/RTP/AVP", "TCP/RTP/AVPF", "TCP/RTP/SAVP",
                 "TCP/RTP/SAVPF", "TCP/TLS/RTP/SAVP", "TCP/TLS/RTP/SAVPF")
 """``m=`` protocols that carry RTP (RFC 4566, 4585, 3711, 5124, 5764, 4571)."""
+
+OTHER_UDP_PROFILES = ("UDPTL", "UDPSPRT")
+"""``m=`` protocols that hand a UDP endpoint to another protocol (T.38, V.150.1 SPRT)."""
 
 _FRAME_BITS = 40
 
@@ -42,6 +46,7 @@ class Endpoint:
     call_id: str
     media: MediaDescription
     codecs: dict[int, Codec]  # payload type → codec, bundled m= lines merged
+    rtp: bool = True  # False: announced for T.38/SPRT, no longer RTP from ``frame`` on
 
 
 def canonical_address(address: str) -> str | None:
@@ -53,34 +58,33 @@ def canonical_address(address: str) -> str | None:
 
 
 def sdp_endpoints(calls: list[Call]) -> list[Endpoint]:
-    """RTP endpoints of every call's SDP, in the calls' order.
+    """Endpoints of every call's SDP, in the calls' order.
 
     ``m=`` lines of one SDP (same frame) sharing a port are one bundled endpoint
-    whose payload-type map merges them all, as Wireshark does for BUNDLE.
+    whose payload-type map merges them all, as Wireshark does for BUNDLE; if one of
+    them is T.38 (``udptl``) the endpoint is not RTP (Wireshark registers T.38 last).
     """
     endpoints: list[Endpoint] = []
     for call in calls:
         seen: dict[tuple[int, str, int], int] = {}
         for media in call.media:
-            if media.port <= 0 or media.port > 65535:
+            protocol = media.protocol.upper()
+            is_rtp = protocol in RTP_PROFILES
+            if not is_rtp and protocol not in OTHER_UDP_PROFILES:
                 continue
-            if media.protocol.upper() not in RTP_PROFILES:
-                continue
-            if canonical_address(media.address) is None:
+            if not 0 < media.port <= 65535 or canonical_address(media.address) is None:
                 continue
             key = (media.frame, media.address, media.port)
             if key in seen:
                 first = endpoints[seen[key]]
-                merged = {**media.codecs, **first.codecs}
-                endpoints[seen[key]] = Endpoint(
-                    first.address, first.port, first.frame, first.over_tcp,
-                    first.call_id, first.media, merged,
+                endpoints[seen[key]] = replace(
+                    first, codecs={**media.codecs, **first.codecs}, rtp=first.rtp and is_rtp
                 )
                 continue
             seen[key] = len(endpoints)
             endpoints.append(
                 Endpoint(media.address, media.port, media.frame, media.over_tcp,
-                         call.call_id, media, dict(media.codecs))
+                         call.call_id, media, dict(media.codecs) if is_rtp else {}, is_rtp)
             )
     return endpoints
 

@@ -6,6 +6,9 @@ RFC 4571 units of TCP streams become extra rows → header fields → per-row cl
 grouping by (flow, TEID, SSRC) → groups with an announced row are SDP streams
 (only their announced rows count, as in Wireshark); the others must pass the
 strict heuristic → per-stream metrics → RTCP reports linked → ids by first packet.
+Where SDP later hands an endpoint to T.38, Wireshark stops counting RTP there; we
+keep the rows of streams already announced as RTP (a declined T.38 re-INVITE leaves
+the RTP flowing) and drop the rest (UDPTL, whose bytes 8..11 are no SSRC).
 """
 
 from __future__ import annotations
@@ -116,31 +119,40 @@ def find_streams(
     header_len = header_lengths(header, payload)
     kinds = classify(table, header, header_len, padding_counts(table, header, payload))
     endpoint_of = match_rows(table, endpoints)
-    signalled = (endpoint_of >= 0) & rtp_dissectable(table, header, header_len)
-    candidate = (kinds == Kind.RTP) & ~signalled
+    announced_rtp = np.array([e.rtp for e in endpoints] + [False], np.bool_)[endpoint_of]
+    dissectable = rtp_dissectable(table, header, header_len)
+    signalled = announced_rtp & dissectable
+    # Rows on an endpoint re-announced for T.38: RTP only if their stream was RTP before.
+    contested = (endpoint_of >= 0) & ~announced_rtp & dissectable
+    candidate = (kinds == Kind.RTP) & (endpoint_of < 0)
     quic, dtls = _flags_by_conversation(table, kinds, signalled | candidate)
     candidate &= ~quic
-    groups = group_streams(table, np.flatnonzero(signalled | candidate), header.ssrc)
+    groups = group_streams(table, np.flatnonzero(signalled | contested | candidate), header.ssrc)
     announced = _group_flags(groups, signalled)
-    keep = (announced > 0) | validate_groups(groups, table, header)
+    keep = (announced > 0) | (
+        validate_groups(groups, table, header) & (_group_flags(groups, contested) == 0)
+    )
 
-    members: list[NDArray[np.int64]] = []
+    chosen: list[tuple[NDArray[np.int64], Endpoint | None]] = []
     for group in np.flatnonzero(keep).tolist():
         rows = groups.members(group)
-        members.append(rows[signalled[rows]] if announced[group] else rows)
-    members.sort(key=lambda rows: (int(table.frame[rows[0]]), int(rows[0])))
+        if announced[group]:
+            first_announced = int(rows[signalled[rows]][0])
+            chosen.append((rows[signalled[rows] | contested[rows]],
+                           endpoints[int(endpoint_of[first_announced])]))
+        else:
+            chosen.append((rows, None))
+    chosen.sort(key=lambda item: (int(table.frame[item[0][0]]), int(item[0][0])))
 
     streams: list[Stream] = []
-    for done, rows in enumerate(members, start=1):
+    for done, (rows, endpoint) in enumerate(chosen, start=1):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        first = int(rows[0])
-        endpoint = endpoints[int(endpoint_of[first])] if signalled[first] else None
-        info = StreamRows(rows, endpoint, header_len, bool(dtls[first]))
+        info = StreamRows(rows, endpoint, header_len, bool(dtls[int(rows[0])]))
         streams.append(build_stream(table, header, info, capture.info.start_ns))
-        report(Progress("streams", done, len(members), streams_found=done))
+        report(Progress("streams", done, len(chosen), streams_found=done))
 
-    firsts = np.array([int(rows[0]) for rows in members], np.int64)
+    firsts = np.array([int(rows[0]) for rows, _ in chosen], np.int64)
     rtcp = rtcp_rows(
         table, kinds == Kind.RTCP, table.src[firsts].astype(np.int64),
         table.dst[firsts].astype(np.int64),

@@ -24,18 +24,20 @@ def call(call_id: str, *descriptions: MediaDescription) -> Call:
     return Call(call_id, "a", "b", "IN CALL", 0, 0, media=list(descriptions))
 
 
-def test_only_rtp_media_with_a_port_and_an_ip_become_endpoints() -> None:
+def test_rtp_and_t38_media_with_a_port_and_an_ip_become_endpoints() -> None:
     calls = [call("c1",
                   media("10.0.0.1", 4000, 5),
                   media("10.0.0.1", 0, 5),  # rejected stream
                   media("10.0.0.1", 4002, 5, "udptl", kind="image"),  # T.38
                   media("host.example", 4004, 5),  # not an IP address
                   media("10.0.0.2", 6000, 7, "UDP/TLS/RTP/SAVPF"),
-                  media("10.0.0.3", 7000, 8, "TCP/RTP/AVP"))]
+                  media("10.0.0.3", 7000, 8, "TCP/RTP/AVP"),
+                  media("10.0.0.3", 7002, 8, "TCP/MSRP", kind="message"))]
     endpoints = sdp_endpoints(calls)
-    assert [(e.address, e.port, e.over_tcp, e.call_id) for e in endpoints] == [
-        ("10.0.0.1", 4000, False, "c1"), ("10.0.0.2", 6000, False, "c1"),
-        ("10.0.0.3", 7000, True, "c1")]
+    assert [(e.address, e.port, e.over_tcp, e.rtp) for e in endpoints] == [
+        ("10.0.0.1", 4000, False, True), ("10.0.0.1", 4002, False, False),
+        ("10.0.0.2", 6000, False, True), ("10.0.0.3", 7000, True, True)]
+    assert {e.call_id for e in endpoints} == {"c1"}
 
 
 def test_bundled_m_lines_of_one_sdp_merge_their_payload_types() -> None:
@@ -43,7 +45,10 @@ def test_bundled_m_lines_of_one_sdp_merge_their_payload_types() -> None:
     endpoints = sdp_endpoints([call("c", media("10.0.0.1", 9, 3, codecs={111: opus}),
                                     media("10.0.0.1", 9, 3, codecs={96: vp8}, kind="video"))])
     assert len(endpoints) == 1
-    assert endpoints[0].codecs == {111: opus, 96: vp8}
+    assert endpoints[0].codecs == {111: opus, 96: vp8} and endpoints[0].rtp
+    fax = sdp_endpoints([call("c", media("10.0.0.1", 9, 3, codecs={8: Codec("PCMA", 8000)}),
+                              media("10.0.0.1", 9, 3, "udptl", kind="image"))])
+    assert len(fax) == 1 and not fax[0].rtp  # T.38 registered last wins, as in Wireshark
 
 
 def test_rows_to_or_from_the_endpoint_after_the_sdp_match() -> None:

@@ -92,6 +92,22 @@ def test_packets_before_the_sdp_are_not_counted() -> None:
     assert streams[0].series.frame.tolist() == [7, 8, 9, 10, 11]
 
 
+def test_after_a_t38_offer_rtp_streams_go_on_and_udptl_is_not_rtp() -> None:
+    b = Builder()
+    b.add("10.0.0.5", 5060, "10.0.0.6", 5060, b"INVITE audio", 0.0)  # frame 1
+    stream_of(b, "10.0.0.2", 6000, "10.0.0.1", 4000, 0x51, 10, start_s=0.01)  # frames 2..11
+    b.add("10.0.0.5", 5060, "10.0.0.6", 5060, b"re-INVITE image", 0.3)  # frame 12
+    stream_of(b, "10.0.0.2", 6000, "10.0.0.1", 4000, 0x51, 10, start_s=0.31, first_seq=110)
+    for i in range(10):  # UDPTL: sequence number then IFP, version bits 2 by chance
+        udptl = struct.pack("!H", 0x8000 + i) + bytes([0x06, 0x80 + i]) + bytes(range(i, i + 20))
+        b.add("10.0.0.2", 6002, "10.0.0.1", 4000, udptl, 0.32 + i * 0.02)
+    audio = MediaDescription("10.0.0.1", 4000, "audio", "RTP/AVP", (8,), {}, frame=1)
+    image = MediaDescription("10.0.0.1", 4000, "image", "udptl", (), {}, frame=12)
+    call = Call("fax", "a", "b", "IN CALL", 0, 0, media=[audio, image])
+    streams, _ = find_streams(b.capture(), [call])
+    assert [(s.ssrc, s.stats.packets, s.found_by) for s in streams] == [(0x51, 20, "sdp")]
+
+
 def test_one_ssrc_on_two_legs_and_two_tunnels_makes_separate_streams() -> None:
     b = Builder()
     for i in range(10):
