@@ -114,7 +114,8 @@ def find_streams(
     """
     report = progress or no_progress
     endpoints: list[Endpoint] = sdp_endpoints(calls)
-    table, payload = _append_rows(capture, tcp_rows(capture, endpoints))
+    framed, warnings = tcp_rows(capture, endpoints)
+    table, payload = _append_rows(capture, framed)
     header = parse_headers(table)
     header_len = header_lengths(header, payload)
     kinds = classify(table, header, header_len, padding_counts(table, header, payload))
@@ -167,4 +168,4 @@ def find_streams(
         stream.id = number
         if stream.call_id is not None and stream.call_id in by_call:
             by_call[stream.call_id].stream_ids.append(number)
-    return streams, []
+    return streams, warnings

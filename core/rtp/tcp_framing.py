@@ -19,6 +19,7 @@ import numpy as np
 
 from callscope.core.capture.capture import Capture, TcpStream
 from callscope.core.capture.table import HEAD_BYTES, PacketTable, Transport
+from callscope.core.model import endpoint_label
 from callscope.core.rtp.sdp_match import Endpoint, canonical_address
 
 MIN_UNITS = 4
@@ -32,6 +33,7 @@ class _Units:
 
     starts: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
+    lost_at: int | None = None  # where framing was lost for good (None: walked to the end)
 
 
 def _rtp_ssrc(data: bytes, at: int, length: int) -> int | None:
@@ -108,10 +110,10 @@ def split_units(stream: TcpStream) -> _Units:
         next_gap = gaps[following] if following < len(gaps) else None
         crosses_gap = next_gap is not None and body + length > next_gap
         if length == 0 or body + length > len(data) or crosses_gap:
-            if next_gap is None or not ssrcs:
-                break
-            found = _resync(data, next_gap, ssrcs)
+            found = _resync(data, next_gap, ssrcs) if next_gap is not None and ssrcs else None
             if found is None:
+                if length == 0 or next_gap is not None:  # not just a unit cut by the end
+                    units.lost_at = at
                 break
             at = found
             continue
@@ -134,13 +136,15 @@ def _announced(stream: TcpStream, announced: set[tuple[str | None, int]]) -> boo
         canonical_address(stream.dst), stream.dport) in announced
 
 
-def tcp_rows(capture: Capture, endpoints: list[Endpoint]) -> PacketTable:
-    """Rows for the RTP/RTCP units of every framed TCP stream (may be empty).
+def tcp_rows(capture: Capture, endpoints: list[Endpoint]) -> tuple[PacketTable, list[str]]:
+    """Rows for the RTP/RTCP units of every framed TCP stream (may be empty), and warnings.
 
     Addresses are indices into ``capture.packets.addresses`` extended with any
     new ones (the returned table's ``addresses`` is that extended list); unit
     bytes are kept in ``reassembled`` keyed by the row index in the returned table.
+    A warning names each stream whose framing was lost and could not be found again.
     """
+    warnings: list[str] = []
     addresses = list(capture.packets.addresses)
     index = {a: i for i, a in enumerate(addresses)}
     parts: list[dict[str, np.ndarray]] = []
@@ -153,6 +157,12 @@ def tcp_rows(capture: Capture, endpoints: list[Endpoint]) -> PacketTable:
         if not ((announced and _announced(stream, announced)) or looks_framed(stream.data)):
             continue
         units = split_units(stream)
+        if units.lost_at is not None:
+            warnings.append(
+                f"RTP over TCP {endpoint_label(stream.src, stream.sport)} -> "
+                f"{endpoint_label(stream.dst, stream.dport)}: framing lost at byte "
+                f"{units.lost_at} of {len(stream.data)}; the rest was not analysed"
+            )
         if not units.starts:
             continue
         starts = np.array(units.starts, np.int64)
@@ -184,6 +194,6 @@ def tcp_rows(capture: Capture, endpoints: list[Endpoint]) -> PacketTable:
     if not parts:
         table = PacketTable.empty()
         table.addresses = addresses
-        return table
+        return table, warnings
     columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return PacketTable(**columns, addresses=addresses, reassembled=reassembled)
+    return PacketTable(**columns, addresses=addresses, reassembled=reassembled), warnings

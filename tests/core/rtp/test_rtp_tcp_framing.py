@@ -39,7 +39,7 @@ def units(count: int, ssrc: int = 0x42, first: int = 0) -> list[bytes]:
 def test_consistent_rtp_units_are_framed_without_signalling() -> None:
     stream = tcp_stream(framed(*units(6)), per_segment=2)
     capture = Builder().capture([stream])
-    rows = tcp_rows(capture, [])
+    rows = tcp_rows(capture, [])[0]
     assert len(rows) == 6
     assert rows.frame.tolist() == [10, 10, 11, 11, 12, 12]  # the segment completing each unit
     assert rows.length.tolist() == [172] * 6
@@ -52,7 +52,7 @@ def test_consistent_rtp_units_are_framed_without_signalling() -> None:
 def test_other_tcp_payloads_are_left_alone() -> None:
     http = b"GET / HTTP/1.1\r\nHost: example\r\n\r\n" * 20
     capture = Builder().capture([tcp_stream(http)])
-    assert len(tcp_rows(capture, [])) == 0
+    assert len(tcp_rows(capture, [])[0]) == 0
     assert not looks_framed(framed(*units(2)))  # too few units to be sure
     assert not looks_framed(framed(*(units(2, 0x1) + units(2, 0x2))))  # SSRC changes
 
@@ -61,7 +61,7 @@ def test_sdp_tcp_profile_frames_even_short_streams_and_rtcp() -> None:
     stream = tcp_stream(framed(*units(2)) + framed(rtcp_rr(0x42, [])), per_segment=1)
     media = MediaDescription("10.1.1.2", 5004, "audio", "TCP/RTP/AVP", (0,), {}, frame=1)
     endpoints = sdp_endpoints([Call("c", "a", "b", "IN CALL", 0, 0, media=[media])])
-    rows = tcp_rows(Builder().capture([stream]), endpoints)
+    rows, _ = tcp_rows(Builder().capture([stream]), endpoints)
     assert rows.length.tolist() == [172, 172, 8]
 
 
@@ -74,10 +74,23 @@ def test_framing_resumes_after_a_hole() -> None:
     assert len(found.starts) == 5 + 4
     seqs = [int.from_bytes(stream.data[s + 2 : s + 4], "big") for s in found.starts]
     assert seqs == [0, 1, 2, 3, 4, 20, 21, 22, 23]
+    assert found.lost_at is None
+
+
+def test_framing_lost_for_good_is_reported() -> None:
+    good = framed(*units(5))
+    garbage = bytes(range(256)) * 4  # no length prefix, no known SSRC after the hole
+    stream = tcp_stream(good + b"\x03" + garbage, gaps=[len(good) + 1])
+    rows, warnings = tcp_rows(Builder().capture([stream]), [])
+    assert len(rows) == 5
+    assert warnings == [f"RTP over TCP 10.1.1.1:40000 -> 10.1.1.2:5004: framing lost at byte "
+                        f"{len(good)} of {len(stream.data)}; the rest was not analysed"]
+    cut = tcp_stream(good + framed(*units(1, first=5))[:40])  # capture ends mid-unit
+    assert tcp_rows(Builder().capture([cut]), [])[1] == []
 
 
 def test_tunnelled_tcp_keeps_its_teid() -> None:
-    rows = tcp_rows(Builder().capture([tcp_stream(framed(*units(4)), tunnelled=True)]), [])
+    rows, _ = tcp_rows(Builder().capture([tcp_stream(framed(*units(4)), tunnelled=True)]), [])
     assert set(rows.transport.tolist()) == {Transport.GTPU_TCP}
     assert set(rows.teid.tolist()) == {9}
 
@@ -85,7 +98,7 @@ def test_tunnelled_tcp_keeps_its_teid() -> None:
 @pytest.mark.corpus
 def test_corpus_rfc4571_flow(corpus: Path) -> None:
     capture = read_capture(corpus / "rtp-mixed-tcp-rfc4571-vlan-rtpevent-h263_ndpi.pcapng")
-    rows = tcp_rows(capture, [])
+    rows = tcp_rows(capture, [])[0]
     assert len(rows) == 17  # 17 segments of 1214 bytes, one 1212-byte PCMA unit each
     assert set(rows.length.tolist()) == {1212}
     assert rows.frame.tolist() == list(range(19, 52, 2))
