@@ -1,8 +1,10 @@
 """Strict validation of RTP streams that no signalling announced, vectorized over groups.
 
 Wireshark's ``rtp_udp`` heuristic takes any version-2 datagram as RTP, so DNS,
-STUN, QUIC or random data can become "streams". Here a candidate group (same
-flow, TEID and SSRC) is a stream only if, in arrival order:
+STUN, QUIC or random data can become "streams". Candidates are the rows
+``classify`` marks RTP (version 2, header fits, PT not 72..76, sane padding, not
+STUN/DTLS/ZRTP/TURN/QUIC/RTCP, not on a DNS port). A candidate group (same flow,
+TEID and SSRC) is a stream only if, in arrival order:
 
 - it has at least ``MIN_PACKETS`` packets;
 - every sequence step is within RFC 3550 A.1's window (-MAX_MISORDER..MAX_DROPOUT;
