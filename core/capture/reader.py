@@ -70,6 +70,10 @@ def _decode(
         done = ri.file_offset + int(ri.offset[-1] + ri.caplen[-1]) if len(ri) else total
         report(Progress("reading", min(done, total), total))
     streams, decode_warnings = decoder.finish()
+    if decoder.frames == 0:
+        damaged = [w for w in warnings if w.startswith("capture truncated")]
+        if damaged:  # a header then nothing readable: not a capture we can use
+            raise CaptureError(damaged[0].replace("capture truncated", "no readable frame:", 1))
     skipped = sum(decoder.unsupported.values())
     if decoder.frames and skipped == decoder.frames:
         kinds = ", ".join(str(t) for t in sorted(decoder.unsupported))
