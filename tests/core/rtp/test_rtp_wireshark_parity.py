@@ -72,9 +72,22 @@ def _compare(name: str, ours: Stream, ref: wireshark_reference.ReferenceStream,
 
 
 @pytest.mark.corpus
-def test_every_stream_matches_tshark(corpus: Path) -> None:
+def test_every_corpus_stream_matches_tshark(corpus: Path) -> None:
     names = _capture_names(corpus)
     assert len(names) >= 40
+    assert _check(corpus, names) >= 100
+
+
+def test_every_bundled_stream_matches_tshark(data_dir: Path) -> None:
+    """The permissively licensed captures copied into tests/data (no corpus needed)."""
+    names = _capture_names(data_dir)
+    assert len(names) >= 14
+    assert _check(data_dir, names) >= 25
+
+
+def _check(folder: Path, names: list[str]) -> int:
+    """Compare every capture; return how many streams were compared."""
+    corpus = folder
     failures: list[str] = []
     compared = 0
     for name in names:
@@ -100,4 +113,4 @@ def test_every_stream_matches_tshark(corpus: Path) -> None:
             compared += 1
         assert not refs, (name, sorted(refs))
     assert failures == []
-    assert compared >= 100
+    return compared
