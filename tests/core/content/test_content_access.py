@@ -29,11 +29,12 @@ from callscope.core.privacy.errors import AccessDenied
 from callscope.core.rtp.stream_packets import rtp_payload
 
 __all__ = ["world"]
+Demo = tuple[World, ContentSource]
 DEMO = Path(__file__).resolve().parents[3] / "resources" / "demo.pcap"
 
 
 @pytest.fixture
-def demo(world: World, tmp_path: Path) -> tuple[World, ContentSource]:
+def demo(world: World, tmp_path: Path) -> Demo:
     """The demo capture, analysed, with a complete consent record for case INC-1."""
     path = tmp_path / "demo.pcap"
     shutil.copyfile(DEMO, path)
@@ -46,7 +47,7 @@ def _grant(w: World, gate, streams, actions):
     return gate.request(w.sha, streams, actions, case_ref="INC-1", reason="one-way audio")
 
 
-def test_listening_needs_a_grant_for_that_stream_and_action(demo: tuple[World, ContentSource]) -> None:
+def test_listening_needs_a_grant_for_that_stream_and_action(demo: Demo) -> None:
     w, source = demo
     gate = w.gate()
     grant = _grant(w, gate, [1], {"spectrogram"})
@@ -63,7 +64,7 @@ def test_listening_needs_a_grant_for_that_stream_and_action(demo: tuple[World, C
     assert lost_samples >= 160 * (stream.stats.lost - stream.stats.duplicates)
 
 
-def test_a_grant_for_another_capture_opens_nothing(demo: tuple[World, ContentSource], tmp_path: Path) -> None:
+def test_a_grant_for_another_capture_opens_nothing(demo: Demo, tmp_path: Path) -> None:
     w, _source = demo
     gate = w.gate()
     grant = _grant(w, gate, [1], {"listen"})
@@ -74,7 +75,7 @@ def test_a_grant_for_another_capture_opens_nothing(demo: tuple[World, ContentSou
         decode_for_listening(gate, grant, foreign, 1)
 
 
-def test_decoded_audio_equals_an_independent_decoding(demo: tuple[World, ContentSource]) -> None:
+def test_decoded_audio_equals_an_independent_decoding(demo: Demo) -> None:
     w, source = demo
     gate = w.gate()
     timeline = decode_for_listening(gate, _grant(w, gate, [2], {"listen"}), source, 2)
@@ -99,7 +100,7 @@ def test_decoded_audio_equals_an_independent_decoding(demo: tuple[World, Content
     assert np.array_equal(timeline.samples[: len(ref)], ref.astype(np.int16))
 
 
-def test_full_spectrogram_is_logged_first_and_coarse_needs_nothing(demo: tuple[World, ContentSource]) -> None:
+def test_full_spectrogram_is_logged_first_and_coarse_needs_nothing(demo: Demo) -> None:
     w, source = demo
     coarse, _ = coarse_levels(source, 1)
     assert coarse.db.shape[1] <= 8
@@ -113,7 +114,7 @@ def test_full_spectrogram_is_logged_first_and_coarse_needs_nothing(demo: tuple[W
     assert [e["action"] for e in log_entries(w.log)].count("SPECTROGRAM") == 1
 
 
-def test_wav_export_is_audited_and_leaves_no_payload_on_disk(demo: tuple[World, ContentSource], tmp_path: Path) -> None:
+def test_wav_export_is_audited_and_leaves_no_payload_on_disk(demo: Demo, tmp_path: Path) -> None:
     w, source = demo
     started = time.time() - 1
     gate = w.gate()
