@@ -7,6 +7,7 @@ All times are ms as float64; arrays have shape (n,), one row per packet in arriv
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -133,6 +134,12 @@ def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], pac
     if not sumt2 > 0 or denominator == 0:
         return Drift(skew, max_skew, 0.0, 0.0, 0.0)
     x = (packets * sumt_ts - sumt * sum_ts) / denominator
-    last_clock = int(clock[clocked][-1])
-    rate = max(int(last_clock * x), 0) & 0xFFFFFFFF  # (guint32) cast
+    rate = _as_guint32(int(clock[clocked][-1]) * x)
     return Drift(skew, max_skew, duration_ms * (x - 1.0), x * rate, 100.0 * (x - 1.0))
+
+
+def _as_guint32(value: float) -> int:
+    """C's ``(guint32)`` of a double as x86-64 does it: truncate to int64, keep 32 bits."""
+    if not math.isfinite(value) or abs(value) >= 2.0**63:
+        return 0
+    return int(value) & 0xFFFFFFFF
