@@ -1,0 +1,135 @@
+"""Time a command as a separate process: wall time, CPU time and peak RSS from the OS.
+
+CPU time and peak RSS come from ``os.wait4``: the kernel's own accounting of the
+child (and of any grandchildren it waited for, such as a process pool's workers).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+READ_CHUNK = 8 << 20
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """One run of a command. ``maxrss_bytes`` is the peak resident set size."""
+
+    wall_s: float
+    cpu_s: float  # user + system
+    maxrss_bytes: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Medians over several runs of one command."""
+
+    runs: int
+    wall_s: float
+    cpu_s: float
+    maxrss_bytes: int
+
+    @staticmethod
+    def of(runs: Sequence[RunStats]) -> Summary:
+        return Summary(
+            runs=len(runs),
+            wall_s=statistics.median(r.wall_s for r in runs),
+            cpu_s=statistics.median(r.cpu_s for r in runs),
+            maxrss_bytes=round(statistics.median(r.maxrss_bytes for r in runs)),
+        )
+
+
+def _drain(stream: IO[bytes], into: list[bytes]) -> None:
+    into.append(stream.read())
+
+
+def _rss_bytes(maxrss: int) -> int:
+    """ru_maxrss in bytes: Linux reports KiB, macOS bytes."""
+    return maxrss if sys.platform == "darwin" else maxrss * 1024
+
+
+def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> RunStats:
+    """Run ``cmd`` to completion and measure it; stdout/stderr are captured as text."""
+    if not hasattr(os, "wait4"):
+        raise RuntimeError("the benchmark needs os.wait4 (Linux or macOS)")
+    out: list[bytes] = []
+    err: list[bytes] = []
+    started = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    readers = [threading.Thread(target=_drain, args=(proc.stdout, out), daemon=True),
+               threading.Thread(target=_drain, args=(proc.stderr, err), daemon=True)]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    for reader in readers:
+        reader.join()
+    proc.stdout.close()
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return RunStats(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        maxrss_bytes=_rss_bytes(usage.ru_maxrss),
+        returncode=proc.returncode,
+        stdout=b"".join(out).decode("utf-8", "replace"),
+        stderr=b"".join(err).decode("utf-8", "replace"),
+    )
+
+
+def warm_cache(path: Path) -> None:
+    """Read ``path`` once (discarding the bytes) so every timed run finds it in the page cache."""
+    with open(path, "rb", buffering=0) as f:
+        while f.read(READ_CHUNK):
+            pass
+
+
+def callscope_command() -> list[str]:
+    """The venv's ``callscope`` entry point, else ``python -m callscope.core.cli.main``."""
+    script = Path(sys.executable).parent / ("callscope.exe" if os.name == "nt" else "callscope")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-m", "callscope.core.cli.main"]
+
+
+def tshark_path() -> str | None:
+    """tshark on PATH, or None."""
+    return shutil.which("tshark")
+
+
+def tshark_command(tshark: str, capture: Path, decode_as: str) -> list[str]:
+    """tshark's RTP Streams statistics with the RTP ports decoded as RTP."""
+    return [tshark, "-q", "-z", "rtp,streams", "-d", decode_as, "-r", str(capture)]
+
+
+def tshark_version(tshark: str) -> str:
+    """First line of ``tshark --version``, e.g. ``TShark (Wireshark) 4.0.17``."""
+    try:
+        done = subprocess.run([tshark, "--version"], capture_output=True, text=True,
+                              timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    lines = done.stdout.splitlines()
+    return lines[0].strip() if lines else "unknown"
+
+
+def load_average() -> float:
+    """The 1-minute load average (the machine is shared), or NaN where unavailable."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
