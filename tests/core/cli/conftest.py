@@ -1,0 +1,8 @@
+"""CLI tests reuse the privacy fixtures (signed policy, auditor key, consent record)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "privacy"))
