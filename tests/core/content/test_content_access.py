@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -151,3 +152,17 @@ def _first_payload(capture: Path, sport: int) -> bytes:
                 if payload and len(set(payload)) > 8:
                     return payload[:32]
     raise AssertionError("no payload")
+
+
+def test_reveal_needs_its_own_grant_and_is_logged(demo: Demo) -> None:
+    from callscope.core.content.reveal import reveal_parties
+
+    w, source = demo
+    gate = w.gate()
+    call_id = source.result.calls[0].call_id
+    with pytest.raises(AccessDenied, match="reveal"):
+        reveal_parties(gate, _grant(w, gate, [1], {"listen"}), source, call_id)
+    sender, receiver = reveal_parties(gate, _grant(w, gate, [1, 2], {"reveal"}), source, call_id)
+    assert "3225550100" in sender and "3225550199" in receiver
+    reveals = [e for e in log_entries(w.log) if e["action"] == "REVEAL"]
+    assert len(reveals) == 1 and "3225550100" not in json.dumps(reveals)
