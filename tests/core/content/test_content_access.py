@@ -115,8 +115,13 @@ def test_full_spectrogram_is_logged_first_and_coarse_needs_nothing(demo: Demo) -
     assert [e["action"] for e in log_entries(w.log)].count("SPECTROGRAM") == 1
 
 
-def test_wav_export_is_audited_and_leaves_no_payload_on_disk(demo: Demo, tmp_path: Path) -> None:
+def test_wav_export_is_audited_and_leaves_no_payload_on_disk(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w, source = demo
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))  # whatever we write to temp
     started = time.time() - 1
     gate = w.gate()
     grant = _grant(w, gate, [1, 2], {"export_audio"})
@@ -131,7 +136,7 @@ def test_wav_export_is_audited_and_leaves_no_payload_on_disk(demo: Demo, tmp_pat
     needle = _first_payload(source.path, stream.sport)
     written = [
         path
-        for root in (Path(tempfile.gettempdir()), Path(os.environ["CALLSCOPE_HOME"]))
+        for root in (private_tmp, tmp_path, Path(os.environ["CALLSCOPE_HOME"]))
         for path in root.rglob("*")
         if path.is_file() and not path.is_symlink() and path.stat().st_mtime >= started
         and path.suffix != ".pcap" and path.stat().st_size < 50_000_000
