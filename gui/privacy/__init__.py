@@ -1,0 +1,1 @@
+"""Consent, audit and retention dialogs: they display and collect; core decides."""
