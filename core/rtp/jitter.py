@@ -16,6 +16,26 @@ BLOCK = 64
 JITTER_GAIN = 1.0 / 16.0  # RFC 3550 §6.4.1 / A.8: J += (|D| - J) / 16
 
 
+def _blocks(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[
+        NDArray[np.float64], NDArray[np.float64]]:
+    """``a``, ``b`` padded with the identity step (a=1, b=0) and shaped (blocks, BLOCK)."""
+    pad = -a.size % BLOCK
+    a2 = np.concatenate((a, np.ones(pad))).reshape(-1, BLOCK)
+    b2 = np.concatenate((b, np.zeros(pad))).reshape(-1, BLOCK)
+    return a2, b2
+
+
+def _carry(block_prod: list[float], block_local: list[float], y0: float) -> tuple[
+        list[float], float]:
+    """State entering each block, and the final state: one scalar step per block."""
+    carry_in = []
+    state = y0
+    for prod, local in zip(block_prod, block_local, strict=True):
+        carry_in.append(state)
+        state = local + prod * state
+    return carry_in, state
+
+
 def linear_recurrence(a: NDArray[np.float64], b: NDArray[np.float64], y0: float = 0.0) -> (
         NDArray[np.float64]):
     """Solve ``y[k] = a[k]·y[k-1] + b[k]`` for k = 0..n-1 with ``y[-1] = y0``; shape (n,).
@@ -24,24 +44,27 @@ def linear_recurrence(a: NDArray[np.float64], b: NDArray[np.float64], y0: float 
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    n = a.size
-    if n == 0:
+    if a.size == 0:
         return np.zeros(0, dtype=np.float64)
-    blocks = -(-n // BLOCK)
-    pad = blocks * BLOCK - n
-    a2 = np.concatenate((a, np.ones(pad))).reshape(blocks, BLOCK)
-    b2 = np.concatenate((b, np.zeros(pad))).reshape(blocks, BLOCK)
+    a2, b2 = _blocks(a, b)
     prod = np.cumprod(a2, axis=1)
     local = prod * np.cumsum(b2 / prod, axis=1)  # block solution from a zero start
-    carry_in = np.empty(blocks, dtype=np.float64)
-    state = float(y0)
-    ends_prod = prod[:, -1].tolist()
-    ends_local = local[:, -1].tolist()
-    for k in range(blocks):  # one scalar step per BLOCK rows
-        carry_in[k] = state
-        state = ends_local[k] + ends_prod[k] * state
-    y: NDArray[np.float64] = (local + prod * carry_in[:, None]).reshape(-1)
-    return y[:n]
+    carry_in, _ = _carry(prod[:, -1].tolist(), local[:, -1].tolist(), float(y0))
+    y: NDArray[np.float64] = (local + prod * np.array(carry_in)[:, None]).reshape(-1)
+    return y[: a.size]
+
+
+def linear_recurrence_last(a: NDArray[np.float64], b: NDArray[np.float64],
+                           y0: float = 0.0) -> float:
+    """The last value of :func:`linear_recurrence` without building the whole series."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.size == 0:
+        return float(y0)
+    a2, b2 = _blocks(a, b)
+    prod = np.cumprod(a2, axis=1)
+    local_end = prod[:, -1] * np.sum(b2 / prod, axis=1)
+    return _carry(prod[:, -1].tolist(), local_end.tolist(), float(y0))[1]
 
 
 def interarrival_jitter(diff: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -67,4 +90,4 @@ def wireshark_running_mean(values: NDArray[np.float64], counts: NDArray[np.int64
     nn = np.asarray(counts, dtype=np.float64)
     a = (nn - 1.0) / nn
     a[a <= 0.0] = 1.0  # N = 1: the previous mean (0) is multiplied by 0 anyway
-    return float(linear_recurrence(a, x / nn)[-1])
+    return linear_recurrence_last(a, x / nn)

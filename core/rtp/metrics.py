@@ -98,9 +98,9 @@ def analyse_stream(
     reg_idx = np.flatnonzero(regular)
     reg_clocked = np.flatnonzero(regular & clocked)
 
-    seq_flags = sequence.wireshark_sequence_flags(np.asarray(seq), in_seq)
-    expected = sequence.wireshark_expected(np.asarray(seq), in_seq)
     ext_seq = sequence.unwrap(np.asarray(seq), 16)
+    seq_flags = sequence.wireshark_sequence_flags(np.asarray(seq), in_seq, ext_seq)
+    expected = sequence.wireshark_expected(np.asarray(seq), in_seq)
     order = sequence.order_counts(ext_seq)
 
     last_in_time = int(np.flatnonzero(in_seq)[-1])
@@ -126,10 +126,8 @@ def analyse_stream(
         min_jitter_ms=float(reg_jit.min()) if reg_jit.size else -1.0,
         mean_jitter_ms=jitter.wireshark_running_mean(reg_jit, reg_clocked),
         max_jitter_ms=max(float(reg_jit.max()), 0.0) if reg_jit.size else 0.0,
-        mean_delta_ms_true=math.fsum(reg_delta.tolist()) / reg_delta.size if reg_delta.size
-        else math.nan,
-        mean_jitter_ms_true=math.fsum(reg_jit.tolist()) / reg_jit.size if reg_jit.size
-        else math.nan,
+        mean_delta_ms_true=float(reg_delta.mean()) if reg_delta.size else math.nan,
+        mean_jitter_ms_true=float(reg_jit.mean()) if reg_jit.size else math.nan,
         max_skew_ms=drift.max_skew,
         clock_drift_ms=drift.clock_drift_ms,
         freq_drift_hz=drift.freq_drift_hz,

@@ -52,14 +52,16 @@ class SequenceFlags(NamedTuple):
     advances: NDArray[np.bool_]  # the packet became Wireshark's "last good" sequence number
 
 
-def wireshark_sequence_flags(seq: NDArray[np.uint16], in_time: NDArray[np.bool_]) -> SequenceFlags:
+def wireshark_sequence_flags(seq: NDArray[np.uint16], in_time: NDArray[np.bool_],
+                             ext: NDArray[np.int64] | None = None) -> SequenceFlags:
     """Wireshark 4.0's sequence errors, vectorized where the stream is sane.
 
     Model: S is the 16-bit image of the running maximum of the extended sequence over
     in-time packets. That model is checked against Wireshark's rule for every packet; from
     the first packet where they disagree (a forward jump of 256..32768 across the wrap, a
     jump of more than 32768, ...) an exact loop takes over. The loop visits only irregular
-    packets and handles runs of packets that leave S alone in one numpy step.
+    packets and handles runs of packets that leave S alone in one numpy step. ``ext`` is
+    ``unwrap(seq, 16)`` when the caller already has it.
     """
     s = np.asarray(seq).astype(np.int64)
     t = np.asarray(in_time, dtype=bool)
@@ -69,7 +71,7 @@ def wireshark_sequence_flags(seq: NDArray[np.uint16], in_time: NDArray[np.bool_]
     if n == 0:
         return SequenceFlags(error, advances)
     advances[0] = True
-    ext = unwrap(s, 16)
+    ext = unwrap(s, 16) if ext is None else ext
     running = np.where(t, ext, np.iinfo(np.int64).min)
     running[0] = ext[0]
     prev_max = np.maximum.accumulate(running)[:-1]  # model's S before packets 1..n-1

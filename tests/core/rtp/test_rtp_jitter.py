@@ -11,6 +11,7 @@ from callscope.core.rtp.jitter import (
     BLOCK,
     interarrival_jitter,
     linear_recurrence,
+    linear_recurrence_last,
     wireshark_running_mean,
 )
 
@@ -41,6 +42,8 @@ def test_linear_recurrence_matches_loop_at_block_edges(n: int) -> None:
     want = loop_recurrence(a.tolist(), b.tolist(), 3.5)
     assert got.shape == (n,)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    last = linear_recurrence_last(a, b, y0=3.5)
+    assert last == pytest.approx(want[-1] if n else 3.5, rel=1e-12, abs=1e-9)
 
 
 @settings(max_examples=150, deadline=None)
