@@ -127,7 +127,7 @@ class StreamStats:
     wrong_timestamps: int
     duplicates: int  # exact re-sends of an already received sequence number
     out_of_order: int  # late packets (sequence below the highest seen, not duplicate)
-    problems: bool  # Wireshark's "Problems?" X: seq errors, wrong TS or payload change
+    problems: bool  # tshark 4.0's "Problems?" X: any sequence error or wrong timestamp
 
 
 @dataclass
