@@ -223,8 +223,10 @@ def _median(values: list[float]) -> float:
 def _print_figure(f: Figure) -> None:
     c = f.callscope
     text = (f"    callscope {c.wall_s:.2f} s wall, {c.cpu_s:.2f} s CPU, "
-            f"{c.maxrss_bytes / (1 << 20):.0f} MiB peak ({f.rss_per_packet:,.0f} B/pkt), "
-            f"{f.pps / 1e6:.2f} M pkt/s; core {f.core_pps / 1e6:.2f} M pkt/s")
+            f"{c.maxrss_bytes / (1 << 20):.0f} MiB peak ({f.rss_per_packet:,.0f} B/pkt; "
+            f"anon {c.anon_bytes / (1 << 20):.0f}, file {c.file_bytes / (1 << 20):.0f} MiB), "
+            f"{f.pps / 1e6:.2f} M pkt/s; core {f.core_pps / 1e6:.2f} M pkt/s CPU, "
+            f"{f.packets / f.core_wall_s / 1e6:.2f} M wall")
     if f.tshark:
         text += (f" | tshark {f.tshark.wall_s:.2f} s, {f.tshark.maxrss_bytes / (1 << 20):.0f} "
                  f"MiB: {f.time_ratio:.1f}× faster, RSS {f.rss_ratio:.2f}× "

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 READ_CHUNK = 8 << 20
+SAMPLE_S = 0.01  # /proc sampling period for the anonymous/file-backed split of RSS
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class RunStats:
     returncode: int
     stdout: str
     stderr: str
+    anon_bytes: int = 0  # highest RssAnon sampled from /proc (Linux; 0 elsewhere)
+    file_bytes: int = 0  # highest RssFile sampled: mapped file pages (mmap'ed captures)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Summary:
     wall_s: float
     cpu_s: float
     maxrss_bytes: int
+    anon_bytes: int = 0
+    file_bytes: int = 0
 
     @staticmethod
     def of(runs: Sequence[RunStats]) -> Summary:
@@ -49,11 +54,41 @@ class Summary:
             wall_s=statistics.median(r.wall_s for r in runs),
             cpu_s=statistics.median(r.cpu_s for r in runs),
             maxrss_bytes=round(statistics.median(r.maxrss_bytes for r in runs)),
+            anon_bytes=round(statistics.median(r.anon_bytes for r in runs)),
+            file_bytes=round(statistics.median(r.file_bytes for r in runs)),
         )
 
 
 def _drain(stream: IO[bytes], into: list[bytes]) -> None:
     into.append(stream.read())
+
+
+class RssSampler(threading.Thread):
+    """Samples a process's RssAnon and RssFile (/proc/PID/status) until stopped; keeps maxima.
+
+    Sampled, so a short peak can be missed; ru_maxrss stays the authoritative total.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.path = Path(f"/proc/{pid}/status")
+        self.anon = self.file = 0
+        self.done = threading.Event()
+
+    def sample(self) -> None:
+        try:
+            text = self.path.read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("RssAnon:"):
+                self.anon = max(self.anon, int(line.split()[1]) * 1024)
+            elif line.startswith("RssFile:"):
+                self.file = max(self.file, int(line.split()[1]) * 1024)
+
+    def run(self) -> None:
+        while not self.done.wait(SAMPLE_S):
+            self.sample()
 
 
 def _rss_bytes(maxrss: int) -> int:
@@ -72,10 +107,13 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> RunSt
     assert proc.stdout is not None and proc.stderr is not None
     readers = [threading.Thread(target=_drain, args=(proc.stdout, out), daemon=True),
                threading.Thread(target=_drain, args=(proc.stderr, err), daemon=True)]
-    for reader in readers:
-        reader.start()
+    sampler = RssSampler(proc.pid)
+    for thread in (*readers, sampler):
+        thread.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
     for reader in readers:
         reader.join()
     proc.stdout.close()
@@ -88,6 +126,8 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> RunSt
         returncode=proc.returncode,
         stdout=b"".join(out).decode("utf-8", "replace"),
         stderr=b"".join(err).decode("utf-8", "replace"),
+        anon_bytes=sampler.anon,
+        file_bytes=sampler.file,
     )
 
 

@@ -200,15 +200,18 @@ def _opt(value: float, fmt: str) -> str:
 def figures_table(figures: Sequence[Figure]) -> list[str]:
     """End-to-end and core figures, one row per capture."""
     rows = ["| Capture | Packets | File MB | CallScope wall s | CPU s | Peak RSS MiB "
-            "| pkt/s (wall) | RSS B/pkt | Core pkt/s (1 core) | tshark wall s | tshark RSS MiB "
-            "| tshark ÷ CallScope time | CallScope ÷ tshark RSS | tshark truth | Load |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+            "| anon/file MiB | pkt/s (wall) | RSS B/pkt | Core pkt/s (CPU) | Core pkt/s (wall) "
+            "| tshark wall s | tshark RSS MiB | tshark ÷ CallScope time | CallScope ÷ tshark RSS "
+            "| tshark truth | Load |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for f in figures:
         c, t = f.callscope, f.tshark
         rows.append(
             f"| {f.label} | {f.packets:,} | {f.size_bytes / 1e6:,.0f} | {c.wall_s:.2f} "
-            f"| {c.cpu_s:.2f} | {_mib(c.maxrss_bytes)} | {f.pps / 1e6:.2f} M "
+            f"| {c.cpu_s:.2f} | {_mib(c.maxrss_bytes)} "
+            f"| {_mib(c.anon_bytes)}/{_mib(c.file_bytes)} | {f.pps / 1e6:.2f} M "
             f"| {f.rss_per_packet:,.0f} | {f.core_pps / 1e6:.2f} M "
+            f"| {f.packets / f.core_wall_s / 1e6:.2f} M "
             f"| {f'{t.wall_s:.2f}' if t else '–'} | {_mib(t.maxrss_bytes) if t else '–'} "
             f"| {_opt(f.time_ratio, '.1f')}{'×' if t else ''} | {_opt(f.rss_ratio, '.2f')} "
             f"| {f.tshark_truth or '–'} | {f.load[0]:.1f}–{f.load[1]:.1f} |")
@@ -251,8 +254,11 @@ def markdown(figures: Sequence[Figure], jobs: JobsFigure | None, targets: Sequen
         f"{truth_line}.", "",
         "Wall and CPU time (user + system) and peak RSS are the operating system's figures "
         "for the `callscope analyze --format json` process (os.wait4), interpreter start "
-        "included. Core pkt/s times `callscope.core.analysis.analyze` inside one process "
-        "with `time.process_time`, imports excluded. Load is the 1-minute load average "
+        "included; anon/file splits it into anonymous memory and mapped file pages "
+        "(highest values sampled from /proc every 10 ms). Core pkt/s times "
+        "`callscope.core.analysis.analyze` inside one process "
+        "with `time.process_time` (CPU seconds of all its threads: the one-core figure) and "
+        "with the wall clock, imports excluded. Load is the 1-minute load average "
         "before–after each measurement.", ""]
     if profile:
         lines += ["### Profile (cProfile, in-process analyze)", "", "```", profile.rstrip(),
