@@ -1,0 +1,136 @@
+"""Scrub the non-RTP datagrams the analysis reads: RTCP, STUN, DTLS (same length).
+
+RTCP (RFC 3550 §6): SR, RR, XR and feedback packets carry reception statistics, kept;
+SDES item values (CNAME, NAME, EMAIL, PHONE... may name a person) get a keyed
+pseudonym of the same length; a BYE reason and APP data are zeroed; the body of any
+other packet type after its first 8 bytes is zeroed. SRTCP (RFC 3711 §3.4): only the
+walkable headers, the first 8 bytes and the trailer (E flag, index, tag) survive; the
+ciphertext is zeroed. The result is checked with the analysis's own parser: if it
+would read the datagram differently, only the header words stay (see :func:`scrub_rtcp`).
+
+STUN (RFC 8489 §5, §14): the 20-byte header and each attribute's type and length stay,
+attribute values (USERNAME, XOR-MAPPED-ADDRESS, SOFTWARE, MESSAGE-INTEGRITY...) are
+zeroed. DTLS (RFC 6347 §4.1): record headers stay, record bodies (certificates,
+encrypted data) are zeroed.
+"""
+
+from __future__ import annotations
+
+from callscope.core.privacy.scrub_pseudonym import Pseudonymizer
+from callscope.core.rtp.rtcp import APP, BYE, PSFB, RR, RTCP_TYPES, RTPFB, SDES, SR, XR
+from callscope.core.rtp.rtcp import parse_compound as parse_rtcp
+
+KEPT_WHOLE = frozenset({SR, RR, XR, RTPFB, PSFB})
+STUN_HEADER = 20
+DTLS_HEADER = 13
+
+
+def _walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """(start, end) of each RTCP packet from the start, and where the walk stopped.
+
+    The same walk as the analysis's parser (``rtcp._walk``), written out here so
+    that the scrubber knows exactly which header words the analysis looks at.
+    """
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while at + 4 <= len(data):
+        if data[at] >> 6 != 2 or data[at + 1] not in RTCP_TYPES:
+            break
+        end = at + 4 * (int.from_bytes(data[at + 2 : at + 4], "big") + 1)
+        if end > len(data):
+            break
+        spans.append((at, end))
+        at = end
+    return spans, at
+
+
+def _sdes(data: bytes, out: bytearray, at: int, end: int, ps: Pseudonymizer) -> None:
+    """Pseudonymise the item values of an SDES packet's chunks (RFC 3550 §6.5)."""
+    count = data[at] & 0x1F
+    pos = at + 4
+    for _ in range(count):
+        if pos + 4 > end:
+            return
+        pos += 4  # SSRC/CSRC
+        while pos < end and data[pos] != 0:
+            if pos + 2 > end:
+                return
+            size = data[pos + 1]
+            value_end = min(pos + 2 + size, end)
+            out[pos + 2 : value_end] = ps.same_shape(data[pos + 2 : value_end], b"sdes")
+            pos += 2 + size
+        pos = (pos + 4) & ~3
+
+
+def _packet(data: bytes, out: bytearray, at: int, end: int, ps: Pseudonymizer) -> None:
+    """Scrub one plain RTCP packet data[at:end] into ``out``."""
+    kind = data[at + 1]
+    if kind in KEPT_WHOLE:
+        return
+    if kind == SDES:
+        out[at:end] = data[at:end]
+        _sdes(data, out, at, end, ps)
+        return
+    keep = at + 8
+    if kind == BYE:
+        keep = min(end, at + 4 + 4 * (data[at] & 0x1F))
+        if keep < end:
+            keep += 1  # the reason's length byte; the text is zeroed
+    elif kind == APP:
+        keep = at + 12  # header, SSRC, 4-character name
+    out[min(keep, end) : end] = bytes(end - min(keep, end))
+
+
+def _headers_only(data: bytes, spans: list[tuple[int, int]], stop: int) -> bytes:
+    """Header words of every walked packet, the first 8 bytes and the SRTCP trailer."""
+    out = bytearray(len(data))
+    for start, _ in spans:
+        out[start : start + 4] = data[start : start + 4]
+    out[:8] = data[:8]
+    out[stop:] = data[stop:]
+    return bytes(out)
+
+
+def scrub_rtcp(data: bytes, ps: Pseudonymizer) -> bytes:
+    """A same-length scrubbed copy of one RTCP/SRTCP datagram (see module docstring).
+
+    Whatever the datagram holds, the analysis parses the copy as it parsed the original
+    (checked); if no scrubbed form parses the same, the datagram is zeroed but for its
+    header words (reception reports may then be lost for it).
+    """
+    spans, stop = _walk(data)
+    if not spans:
+        return bytes(len(data))
+    before = parse_rtcp(data)
+    per_packet = bytearray(data)  # the trailer after ``stop`` (if any) stays as it is
+    for start, end in spans:
+        _packet(data, per_packet, start, end, ps)
+    headers = _headers_only(data, spans, stop)
+    # SRTCP: everything after the first 8 bytes is ciphertext, prefer the header words
+    candidates = [bytes(per_packet)] if stop == len(data) else [headers, bytes(per_packet)]
+    for candidate in candidates:
+        if parse_rtcp(candidate) == before:
+            return candidate
+    return headers
+
+
+def scrub_stun(data: bytes) -> bytes:
+    """STUN header and attribute type/length words kept, attribute values zeroed."""
+    out = bytearray(len(data))
+    out[:STUN_HEADER] = data[:STUN_HEADER]
+    at = STUN_HEADER
+    while at + 4 <= len(data):
+        out[at : at + 4] = data[at : at + 4]
+        size = int.from_bytes(data[at + 2 : at + 4], "big")
+        at += 4 + (size + 3) // 4 * 4
+    return bytes(out)
+
+
+def scrub_dtls(data: bytes) -> bytes:
+    """DTLS record headers kept, record bodies zeroed."""
+    out = bytearray(len(data))
+    at = 0
+    while at + DTLS_HEADER <= len(data):
+        out[at : at + DTLS_HEADER] = data[at : at + DTLS_HEADER]
+        at += DTLS_HEADER + int.from_bytes(data[at + 11 : at + 13], "big")
+    return bytes(out)
