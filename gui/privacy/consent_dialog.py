@@ -248,3 +248,26 @@ class ConsentDialog(QDialog):
         self.grant = grant
         self.session.remember(grant)
         self.accept()
+
+
+def ask_consent(
+    session: PrivacySession,
+    source: ContentSource,
+    stream_ids: Iterable[int],
+    actions: Iterable[str],
+    parent: QWidget | None = None,
+) -> Grant | None:
+    """Run the consent step modally; the grant, or None when refused or cancelled.
+
+    An existing live grant covering every stream and action is reused without asking.
+    """
+    wanted, streams = set(actions), list(stream_ids)
+    for grant in (session.grant_for(source.sha256, streams, a) for a in sorted(wanted)):
+        if grant is not None and wanted <= grant.actions:
+            return grant
+    dialog = ConsentDialog(session, source, streams, wanted, parent)
+    try:
+        dialog.exec()
+        return dialog.grant
+    finally:
+        dialog.deleteLater()

@@ -56,7 +56,8 @@ class PrivacySession:
 
     def remember(self, grant: Grant) -> None:
         """Keep a grant the gate issued so other views may use it within its scope."""
-        self._grants.append(grant)
+        if all(g is not grant for g in self._grants):
+            self._grants.append(grant)
 
     def grant_for(
         self, capture_sha256: str, stream_ids: Iterable[int], action: str

@@ -1,0 +1,1 @@
+"""Content views behind the consent gate: spectrogram and playback."""
