@@ -94,3 +94,16 @@ def party_consent_text(party: Party) -> str:
     return QCoreApplication.translate(CTX, "{0}, {1}, evidence {2}").format(
         how, utc_text(c.at), c.evidence
     )
+
+
+def reverse_stream(result: AnalysisResult, stream: Stream) -> Stream | None:
+    """The other direction of ``stream``: swapped endpoints, same call (first found)."""
+    for other in result.streams:
+        if (
+            other.id != stream.id
+            and (other.src, other.sport, other.dst, other.dport)
+            == (stream.dst, stream.dport, stream.src, stream.sport)
+            and other.call_id == stream.call_id
+        ):
+            return other
+    return None
