@@ -24,13 +24,22 @@ from callscope.core.capture.reader import read_capture
 from callscope.core.errors import CallScopeError
 from callscope.core.media.decoders import decoder_for
 from callscope.core.media.spectrogram import Spectrogram, level_view, stft
+from callscope.core.media.stream_codec import plan_decoding
 from callscope.core.media.timeline import Timeline, build_timeline
 from callscope.core.model import AnalysisResult, Codec, Stream
 from callscope.core.privacy.errors import AccessDenied
 from callscope.core.privacy.gate import ContentGate
 from callscope.core.privacy.grant import Grant
-from callscope.core.rtp.payload_types import COMFORT_NOISE_PTS, static_codec
 from callscope.core.rtp.stream_packets import StreamPackets, stream_packets
+
+# "Decode as" choices for a stream found without signalling (codec "unknown").
+DECODE_AS: tuple[Codec, ...] = (
+    Codec("PCMU", 8000), Codec("PCMA", 8000), Codec("G722", 8000), Codec("G729", 8000),
+    Codec("GSM", 8000), Codec("G723", 8000), Codec("iLBC", 8000), Codec("AMR", 8000),
+    Codec("AMR-WB", 16000), Codec("EVS", 16000), Codec("opus", 48000, 2),
+    Codec("speex", 8000), Codec("speex", 16000), Codec("speex", 32000),
+    Codec("G726-32", 8000), Codec("L16", 8000), Codec("L16", 16000), Codec("L16", 48000),
+)
 
 
 @dataclass
@@ -71,55 +80,50 @@ class ContentSource:
         return {}
 
 
-def _codec_of(stream: Stream, codecs: dict[int, Codec]) -> Codec:
-    main = max(
-        (pt for pt in stream.payload_types if pt not in COMFORT_NOISE_PTS),
-        key=lambda pt: pt in codecs or static_codec(pt) is not None,
-        default=None,
-    )
-    if main is None:
-        raise CallScopeError("this stream carries no audio payload")
-    codec = codecs.get(main) or static_codec(main)
-    if codec is None:
-        return Codec(stream.codec, stream.clock_rate)
-    return codec
-
-
-def _timeline(source: ContentSource, stream: Stream, jitter_buffer_ms: float | None) -> Timeline:
+def _timeline(
+    source: ContentSource, stream: Stream, jitter_buffer_ms: float | None,
+    codec: Codec | None = None,
+) -> Timeline:
+    """Decode ``stream`` (as ``codec`` when given: "Decode as") onto a timeline."""
     packets = source._packets(stream)
-    codec = _codec_of(stream, packets.codecs)
-    decoder = decoder_for(codec)
-    audio = np.isin(packets.payload_type, [pt for pt, c in packets.codecs.items() if c == codec])
-    if not audio.any():
-        audio = packets.payload_type == packets.payload_type[0]
+    if not packets.payloads:
+        raise CallScopeError("no packets of this stream were found in the capture")
+    plan = plan_decoding(packets.payload_type, packets.codecs, packets.payloads, codec)
     return build_timeline(
-        decoder, arrival_s=packets.arrival_s, seq=packets.seq, timestamp=packets.timestamp,
-        payloads=packets.payloads, audio=audio, clock_rate=codec.clock_rate or stream.clock_rate,
-        jitter_buffer_ms=jitter_buffer_ms,
+        decoder_for(plan.codec), arrival_s=packets.arrival_s, seq=packets.seq,
+        timestamp=packets.timestamp, payloads=packets.payloads, audio=plan.audio,
+        clock_rate=plan.codec.clock_rate, jitter_buffer_ms=jitter_buffer_ms,
+        comfort_noise_pt=plan.comfort_noise, events=plan.events,
     )
 
 
 def decode_for_listening(
     gate: ContentGate, grant: Grant, source: ContentSource, stream_id: int,
-    *, jitter_buffer_ms: float | None = None,
+    *, jitter_buffer_ms: float | None = None, codec: Codec | None = None,
 ) -> Timeline:
-    """Audio of one stream for the player (checked for ``listen``; playback logs itself)."""
+    """Audio of one stream for the player (checked for ``listen``; playback logs itself).
+
+    ``codec`` decodes the stream's audio payload type as that codec ("Decode as"; a
+    clock rate of 0 takes the codec's RFC rate).
+    """
     gate.authorize(grant, source.sha256, stream_id, "listen")
-    return _timeline(source, source.result.stream(stream_id), jitter_buffer_ms)
+    return _timeline(source, source.result.stream(stream_id), jitter_buffer_ms, codec)
 
 
 def full_spectrogram(
     gate: ContentGate, grant: Grant, source: ContentSource, stream_id: int,
     *, size: int = 512, overlap: float = 0.75, window: str = "hann",
+    codec: Codec | None = None,
 ) -> tuple[Spectrogram, float]:
     """Full-resolution spectrogram and the capture time (s) of its first sample."""
     gate.log_access(grant, "SPECTROGRAM", source.sha256, stream_id)
-    tl = _timeline(source, source.result.stream(stream_id), None)
+    tl = _timeline(source, source.result.stream(stream_id), None, codec)
     return stft(tl.samples, tl.sample_rate, size=size, overlap=overlap, window=window), tl.start_s
 
 
 def export_wav(
     gate: ContentGate, grant: Grant, source: ContentSource, stream_ids: list[int], out: Path,
+    *, codec: Codec | None = None,
 ) -> Path:
     """Write the streams' audio (one channel each, aligned on wall-clock) as a WAV file.
 
@@ -131,7 +135,7 @@ def export_wav(
         gate.authorize(grant, source.sha256, sid, "export_audio")
     for sid in stream_ids:
         gate.log_access(grant, "EXPORT", source.sha256, sid, detail=f"WAV to {out.name}")
-    timelines = [_timeline(source, source.result.stream(s), None) for s in stream_ids]
+    timelines = [_timeline(source, source.result.stream(s), None, codec) for s in stream_ids]
     data, rate = align_timelines(timelines)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
@@ -165,10 +169,12 @@ def align_timelines(timelines: list[Timeline]) -> tuple[NDArray[np.int16], int]:
     return out, rate
 
 
-def coarse_levels(source: ContentSource, stream_id: int) -> tuple[Spectrogram, float]:
+def coarse_levels(
+    source: ContentSource, stream_id: int, *, codec: Codec | None = None,
+) -> tuple[Spectrogram, float]:
     """The coarse level view (>= 250 ms x <= 8 bands): not content, needs no grant.
 
     Decoded here, reduced before it leaves this function; the PCM is dropped.
     """
-    tl = _timeline(source, source.result.stream(stream_id), None)
+    tl = _timeline(source, source.result.stream(stream_id), None, codec)
     return level_view(tl.samples, tl.sample_rate), tl.start_s

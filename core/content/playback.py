@@ -13,6 +13,7 @@ import numpy as np
 
 from callscope.core.content.access import ContentSource, align_timelines, decode_for_listening
 from callscope.core.media.player import Player, output_devices
+from callscope.core.model import Codec
 from callscope.core.privacy.gate import ContentGate
 from callscope.core.privacy.grant import Grant
 
@@ -31,13 +32,15 @@ class GrantedPlayback:
         *,
         jitter_buffer_ms: float | None = 50.0,
         device: int | None = None,
+        codec: Codec | None = None,
     ) -> None:
         if not 1 <= len(stream_ids) <= 2:
             raise ValueError("play one stream, or two as left/right")
         self.gate, self.grant, self.source = gate, grant, source
         self.stream_ids = list(stream_ids)
         timelines = [
-            decode_for_listening(gate, grant, source, sid, jitter_buffer_ms=jitter_buffer_ms)
+            decode_for_listening(gate, grant, source, sid, jitter_buffer_ms=jitter_buffer_ms,
+                                 codec=codec)
             for sid in self.stream_ids
         ]
         data, self.sample_rate = align_timelines(timelines)
