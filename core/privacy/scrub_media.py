@@ -4,9 +4,10 @@ RTCP (RFC 3550 §6): SR, RR, XR and feedback packets carry reception statistics,
 SDES item values (CNAME, NAME, EMAIL, PHONE... may name a person) get a keyed
 pseudonym of the same length; a BYE reason and APP data are zeroed; the body of any
 other packet type after its first 8 bytes is zeroed. SRTCP (RFC 3711 §3.4): only the
-walkable headers, the first 8 bytes and the trailer (E flag, index, tag) survive; the
-ciphertext is zeroed. The result is checked with the analysis's own parser: if it
-would read the datagram differently, only the header words stay (see :func:`scrub_rtcp`).
+walkable header words, the first 8 bytes and the word the analysis reads as the E flag
+survive; ciphertext, index and tag are zeroed. The result is checked with the analysis's
+own parser: if it would read the datagram differently, only the header words stay (see
+:func:`scrub_rtcp`).
 
 STUN (RFC 8489 §5, §14): the 20-byte header and each attribute's type and length stay,
 attribute values (USERNAME, XOR-MAPPED-ADDRESS, SOFTWARE, MESSAGE-INTEGRITY...) are
@@ -17,7 +18,18 @@ encrypted data) are zeroed.
 from __future__ import annotations
 
 from callscope.core.privacy.scrub_pseudonym import Pseudonymizer
-from callscope.core.rtp.rtcp import APP, BYE, PSFB, RR, RTCP_TYPES, RTPFB, SDES, SR, XR
+from callscope.core.rtp.rtcp import (
+    APP,
+    BYE,
+    PSFB,
+    RR,
+    RTCP_TYPES,
+    RTPFB,
+    SDES,
+    SR,
+    SRTCP_TAG_LENGTHS,
+    XR,
+)
 from callscope.core.rtp.rtcp import parse_compound as parse_rtcp
 
 KEPT_WHOLE = frozenset({SR, RR, XR, RTPFB, PSFB})
@@ -82,12 +94,14 @@ def _packet(data: bytes, out: bytearray, at: int, end: int, ps: Pseudonymizer) -
 
 
 def _headers_only(data: bytes, spans: list[tuple[int, int]], stop: int) -> bytes:
-    """Header words of every walked packet, the first 8 bytes and the SRTCP trailer."""
+    """Header words of every walked packet, the first 8 bytes, and the word after the
+    walk when the analysis reads it as SRTCP's E flag and index (``rtcp.parse_compound``)."""
     out = bytearray(len(data))
     for start, _ in spans:
         out[start : start + 4] = data[start : start + 4]
     out[:8] = data[:8]
-    out[stop:] = data[stop:]
+    if len(data) - stop - 4 in SRTCP_TAG_LENGTHS:
+        out[stop : stop + 4] = data[stop : stop + 4]
     return bytes(out)
 
 

@@ -29,8 +29,8 @@ PACKET_OPTIONS = frozenset({2, 4, 5, 6})  # flags, dropcount, packetid, queue
 SHB_OPTIONS = frozenset({2, 3, 4})  # hardware, os, user application
 ISB_OPTIONS = frozenset(range(2, 9))
 KEPT_BLOCKS = frozenset({SHB, IDB, OPB, SPB, ISB, EPB})
-BLOCK_NAMES = {3: "name resolution", 10: "decryption secrets", 0xBAD: "custom",
-               0x40000BAD: "custom"}
+BLOCK_NAMES = {4: "name resolution", 9: "systemd journal", 10: "decryption secrets",
+               0xBAD: "custom", 0x40000BAD: "custom"}
 
 
 @dataclass

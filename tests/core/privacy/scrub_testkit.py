@@ -68,7 +68,8 @@ def write_pcap(path: Path, frames: list[bytes], step_ms: int = 20) -> Path:
 
 
 def block(btype: int, body: bytes) -> bytes:
-    """A little-endian pcapng block."""
+    """A little-endian pcapng block (body padded to 32 bits)."""
+    body += bytes(-len(body) % 4)
     size = 12 + len(body)
     return struct.pack("<II", btype, size) + body + struct.pack("<I", size)
 
