@@ -84,7 +84,9 @@ class PlaybackController(QObject):
                 raise AudioUnavailable("audio output unavailable: no output device found")
         except AudioUnavailable as exc:
             self.bar.set_audio_available(False)
-            self.bar.set_message(self.tr("{0}. Everything else keeps working.").format(exc), True)
+            why = str(exc)
+            why = why[:1].upper() + why[1:]
+            self.bar.set_message(self.tr("{0}. Everything else keeps working.").format(why), True)
             return False
         self.bar.set_devices(devices)
         self.bar.set_audio_available(True)
@@ -148,8 +150,9 @@ class PlaybackController(QObject):
             return
         self.state = "playing"
         self.bar.set_playing(True)
-        self.bar.set_message(self.tr("Playing {0} (grant: {1})").format(
-            " + ".join(f"#{s}" for s in streams), self.playback.grant.describe()))  # fmt: skip
+        until = self.playback.grant.expires_at.strftime("%H:%M UTC")
+        self.bar.set_message(self.tr("Playing {0} — grant until {1}").format(
+            " + ".join(f"#{s}" for s in streams), until))  # fmt: skip
         self.timer.start()
         self.tick()
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -91,8 +92,8 @@ class PlayerBar(QWidget):
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
 
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 2, 4, 2)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         for widget in (self.play_button, self.pause_button, self.stop_button, self.time_label):
             row.addWidget(widget)
         row.addWidget(QLabel(self.tr("Volume:")))
@@ -103,7 +104,13 @@ class PlayerBar(QWidget):
         row.addWidget(self.channels_combo)
         row.addWidget(self.loop_check)
         row.addWidget(self.export_button)
-        row.addWidget(self.message, 1)
+        row.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 2, 4, 2)
+        column.setSpacing(2)
+        column.addLayout(row)
+        column.addWidget(self.message)
+        self.message.setVisible(False)
         self.set_playing(False)
 
     def _on_volume(self, value: int) -> None:
@@ -142,8 +149,9 @@ class PlayerBar(QWidget):
             self.time_label.setText(f"{position_s:.3f} s / {end_s:.3f} s")
 
     def set_message(self, text: str, error: bool = False) -> None:
-        """A plain-text note at the end of the bar (errors in the warning colour)."""
+        """A plain-text note under the controls (errors in the warning colour); "" hides it."""
         self.message.setText(text)
+        self.message.setVisible(bool(text))
         self.message.setStyleSheet(f"color: {REFUSED_COLOUR}; font-weight: bold;" if error else "")
 
     # -- what the user chose ---------------------------------------------------------------

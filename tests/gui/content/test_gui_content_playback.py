@@ -261,5 +261,5 @@ def test_no_output_device_shows_the_message(
     monkeypatch.setattr(core_player, "_sounddevice", lambda: FakeSoundDevice([]))
     controller, bar = _controller(qtbot, tone_consented)
     assert not controller.audio_available
-    assert "no output device found" in bar.message.text()
+    assert bar.message.text().startswith("Audio output unavailable: no output device found")
     assert not bar.play_button.isEnabled() and not bar.device_combo.isEnabled()

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from callscope.core.privacy.consent import Party
 from callscope.core.privacy.consent_store import save_record
 from callscope.core.privacy.grant import Grant
-from callscope.gui.privacy.consent_dialog import ConsentDialog
+from callscope.gui.privacy.consent_dialog import ConsentDialog, ask_consent
 
 
 def _dialog(qtbot: QtBot, w: World, actor: str = "alice", streams=(2,), actions=("listen",)):
@@ -122,3 +122,25 @@ def test_a_case_that_is_not_the_records_is_refused_by_the_core(
     assert "belongs to another case" in dialog.result_label.text()
     last = log_entries(tone_consented.log)[-1]
     assert last["action"] == "CONSENT_REFUSED" and last["case"] == "INC-<i>2</i>"
+
+
+def test_ask_consent_reuses_a_covering_grant_and_otherwise_runs_the_dialog(
+    tone_consented: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = session_of(tone_consented)
+    source = tone_consented.extra["source"]
+    shown: list[set[str]] = []
+
+    def confirm(dialog: ConsentDialog) -> int:  # the technician fills in and confirms
+        shown.append(dialog.chosen_actions())
+        dialog.reason_edit.setPlainText("choppy uplink")
+        dialog._on_confirm()
+        return int(dialog.result())
+
+    monkeypatch.setattr(ConsentDialog, "exec", confirm)
+    grant = ask_consent(session, source, [2], {"listen", "spectrogram"})
+    assert grant is not None and shown == [{"listen", "spectrogram"}]
+    assert ask_consent(session, source, [2], {"spectrogram"}) is grant  # no second dialog
+    assert shown == [{"listen", "spectrogram"}]
+    other = ask_consent(session, source, [2], {"export_audio"})
+    assert other is not None and other is not grant and len(shown) == 2
