@@ -110,10 +110,13 @@ def test_samples_reaching_an_alsa_tap_equal_the_decoded_timeline(
     )
     env = {**os.environ, "XDG_CONFIG_HOME": str(xdg), "CALLSCOPE_HOME": str(tmp_path / "home")}
     (tmp_path / "work").mkdir()
-    run = subprocess.run(
-        [sys.executable, str(CHILD), str(tmp_path / "work"), str(tap), channels],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    try:
+        run = subprocess.run(
+            [sys.executable, str(CHILD), str(tmp_path / "work"), str(tap), channels],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        tap.unlink(missing_ok=True)  # decoded audio: leave none on disk
     if "PortAudio library not found" in run.stderr:
         pytest.skip("libportaudio2 is not installed")
     assert run.returncode == 0, run.stderr[-2000:]
