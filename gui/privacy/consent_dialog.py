@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -206,6 +206,14 @@ class ConsentDialog(QDialog):
         roles = ", ".join(sorted(policy.roles_of(self.session.actor))) or self.tr("none")
         return plain_label(self.tr("{0} — roles in policy version {1}: {2}").format(
             self.session.actor, policy.version, roles))  # fmt: skip
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Row heights are final only once the style polished the tables: fit them again."""
+        super().showEvent(event)
+        for table in (self.streams_table, self.parties_table):
+            table.resizeRowsToContents()
+            fit_height(table)
+        self.adjustSize()
 
     # -- state ---------------------------------------------------------------------------
     def chosen_actions(self) -> set[str]:
