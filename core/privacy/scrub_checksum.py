@@ -33,12 +33,11 @@ def range_sums(buf: U8, off: I64, length: I64) -> I64:
     """
     n = int(off.shape[0])
     out = np.zeros(n, np.int64)
+    ends = np.cumsum(length)
     i = 0
-    while i < n:
-        j, size = i, 0
-        while j < n and (j == i or size + int(length[j]) <= BATCH_BYTES):
-            size += int(length[j])
-            j += 1
+    while i < n:  # one step per batch of about BATCH_BYTES, not per segment
+        base = int(ends[i - 1]) if i else 0
+        j = max(i + 1, int(np.searchsorted(ends, base + BATCH_BYTES, side="right")))
         lens = length[i:j]
         cum = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
         total = int(lens.sum())
@@ -81,31 +80,44 @@ def write_checksums(
     buf[off + field + 1] = (checksum & 0xFF).astype(np.uint8)
 
 
+def _active(starts: I64, ends: I64, points: I64) -> I64:
+    """How many of the ranges [starts, ends) cover each point (inputs sorted)."""
+    inside: I64 = np.searchsorted(starts, points, "right") - np.searchsorted(ends, points, "right")
+    return inside
+
+
 def zero_outside(
     buf: U8, frame_start: I64, frame_end: I64, keep_start: I64, keep_end: I64,
-    chunk: int = 1 << 22,
+    chunk: int = 1 << 24,
 ) -> int:
     """Zero every byte inside a frame range and outside every keep range; returns the count.
 
-    Ranges are half-open [start, end), absolute in ``buf``, may overlap. Works chunk by
-    chunk with coverage counters (cumulative sums), so memory stays bounded.
+    Ranges are half-open [start, end), absolute in ``buf``, and may overlap. The line is
+    cut at every range boundary; each piece is wholly in or out of frames and keeps, so
+    the pieces to clear are found with sorted searches. They are then cleared through a
+    0/1 coverage mask built chunk by chunk (memory stays bounded).
     """
-    fs, fe = np.sort(frame_start), np.sort(frame_end)
-    ks, ke = np.sort(keep_start), np.sort(keep_end)
+    fs, fe, ks, ke = (np.sort(a, kind="stable") for a in (frame_start, frame_end, keep_start,
+                                                          keep_end))  # timsort: runs are cheap
+    points = np.sort(np.concatenate([fs, fe, ks, ke]), kind="stable")
+    points = points[np.concatenate([[True], points[1:] != points[:-1]])]
+    if points.shape[0] < 2:
+        return 0
+    lo, hi = points[:-1], points[1:]
+    clear = (_active(fs, fe, lo) > 0) & (_active(ks, ke, lo) <= 0)
+    zs, ze = lo[clear], hi[clear]
+    joined = np.flatnonzero(ze[:-1] == zs[1:])  # adjacent pieces: one range
+    zs, ze = np.delete(zs, joined + 1), np.delete(ze, joined)
     size = int(buf.shape[0])
-    zeroed = 0
-    for lo in range(0, size, chunk):
-        hi = min(size, lo + chunk)
-
-        def coverage(starts: I64, ends: I64, lo: int = lo, hi: int = hi) -> I64:
-            base = int(np.searchsorted(starts, lo, "right") - np.searchsorted(ends, lo, "right"))
-            a = starts[np.searchsorted(starts, lo, "right") : np.searchsorted(starts, hi, "left")]
-            b = ends[np.searchsorted(ends, lo, "right") : np.searchsorted(ends, hi, "left")]
-            delta = np.bincount(a - lo, minlength=hi - lo) - np.bincount(b - lo, minlength=hi - lo)
-            counts: I64 = base + np.cumsum(delta)
-            return counts
-
-        mask = (coverage(fs, fe) > 0) & (coverage(ks, ke) <= 0)
-        zeroed += int(np.count_nonzero(mask & (buf[lo:hi] != 0)))
-        buf[lo:hi][mask] = 0
-    return zeroed
+    zs, ze = np.clip(zs, 0, size), np.clip(ze, 0, size)
+    for start in range(0, size, chunk):
+        stop = min(size, start + chunk)
+        a = zs[np.searchsorted(zs, start, "right") : np.searchsorted(zs, stop, "left")]
+        b = ze[np.searchsorted(ze, start, "right") : np.searchsorted(ze, stop, "left")]
+        delta = np.zeros(stop - start, np.int8)
+        delta[0] = int(np.searchsorted(zs, start, "right") - np.searchsorted(ze, start, "right"))
+        delta[a - start] += 1
+        delta[b - start] -= 1
+        mask = np.cumsum(delta, dtype=np.int8).view(np.bool_)
+        buf[start:stop][mask] = 0
+    return int((ze - zs).sum())

@@ -9,7 +9,8 @@ option is dropped; packet blocks keep only flags, drop count, packet id and queu
 Source: draft-ietf-opsawg-pcapng §3.5, §4.
 
 Packet blocks are found from the readers' frame offsets, vectorized; a Python step
-runs only for the other blocks and for packet blocks that carry options.
+runs only for the other blocks and for packet blocks whose options hold more than
+``epb_flags`` (which dumpcap writes on every packet on some systems).
 """
 
 from __future__ import annotations
@@ -186,7 +187,11 @@ def _packet_options(out: NDArray[np.uint8], blocks: PacketBlocks, layout: Layout
     """Rewrite the enhanced/obsolete packet blocks whose options hold something to drop."""
     opt_start = blocks.data_end
     opt_end = blocks.start + blocks.length - 4
-    rows = np.flatnonzero((blocks.start >= 0) & (blocks.kind != SPB) & (opt_end > opt_start))
+    area = opt_end - opt_start
+    first = np.where(blocks.little, _u32(out, opt_start, True), _u32(out, opt_start, False))
+    flags_only = np.where(blocks.little, first == 0x00040002, first == 0x00020004)
+    flags_only &= (area == 8) | ((area == 12) & (_u32(out, opt_start + 8, True) == 0))
+    rows = np.flatnonzero((blocks.start >= 0) & (blocks.kind != SPB) & (area > 0) & ~flags_only)
     for i in rows.tolist():
         start, size = int(blocks.start[i]), int(blocks.length[i])
         order = "<" if blocks.little[i] else ">"
