@@ -9,56 +9,27 @@ from pathlib import Path
 import dpkt
 import pytest
 from scrub_testkit import (
+    A6,
+    B6,
     KEY,
+    SECRET_VOICE,
+    A,
+    B,
     block,
     epb,
-    eth_udp,
     idb,
     option,
     options,
     pcapng_options,
-    rtp,
     shb,
+    sip_invite,
     stream_records,
+    voip_frames,
     write_pcap,
 )
 
 from callscope.core.errors import CallScopeError, CaptureError
 from callscope.core.privacy.scrub import export_scrubbed
-
-A, B = "192.0.2.10", "198.51.100.20"
-A6, B6 = "2001:db8::10", "2001:db8::20"
-SECRET_VOICE = bytes((i * 37 + 11) % 251 for i in range(160))
-
-
-def sip_invite(a: str, b: str, rtp_port: int) -> bytes:
-    ip = "IP6" if ":" in a else "IP4"
-    sdp = (f"v=0\r\no=alice 1 1 IN {ip} {a}\r\ns=-\r\nc=IN {ip} {a}\r\nt=0 0\r\n"
-           f"m=audio {rtp_port} RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n").encode()
-    head = (f"INVITE sip:+3247512345@example.com SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {a}:5060;branch=z9hG4bK1\r\n"
-            f'From: "Alice Liddell" <sip:alice.liddell@example.com>;tag=af1\r\n'
-            f"To: <sip:+3247512345@example.com>\r\nCall-ID: call-1@{a}\r\nCSeq: 1 INVITE\r\n"
-            f"Contact: <sip:alice.liddell@{a}>\r\nContent-Type: application/sdp\r\n"
-            f"Content-Length: {len(sdp)}\r\n\r\n").encode()
-    return head + sdp
-
-
-def voip_frames(a: str, b: str) -> list[bytes]:
-    frames = [eth_udp(a, b, 5060, 5060, sip_invite(a, b, 40000))]
-    for i in range(30):
-        payload = SECRET_VOICE[i:] + SECRET_VOICE[:i]
-        kw: dict[str, object] = {}
-        if i == 5:
-            kw["padding"] = 4
-        if i == 6:
-            kw["ext"] = b"\x10\xaa\xbb\xcc"
-        frames.append(eth_udp(a, b, 40000, 50000, rtp(100 + i, 160 * i, 0x1234, payload, **kw)))
-    sdes = struct.pack("!BBHIBB", 0x81, 202, 4, 0x1234, 1, 10) + b"alice@host" + b"\0\0"
-    sr = struct.pack("!BBHI", 0x80, 200, 6, 0x1234) + bytes(range(1, 21))
-    frames.append(eth_udp(a, b, 40001, 50001, sr + sdes))
-    frames.append(eth_udp(a, b, 33000, 53, b"\x12\x34\x01\x00\x00\x01" + b"secret-host\0"))
-    return frames
 
 
 def read_frames(path: Path) -> list[tuple[float, bytes]]:
