@@ -20,6 +20,8 @@ from callscope.core.privacy.scrub_pseudonym import Pseudonymizer, base64_filler,
 
 _INLINE_KEY = re.compile(rb"(?i)(inline:)([A-Za-z0-9+/=]+)")
 _FREE_TEXT_LINES = frozenset(b"siuep")
+_LINE_BREAK = re.compile(rb"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+_BLANKS = b" \t\x1f"
 
 
 def is_sdp_body(content_type: str, body: bytes) -> bool:
@@ -45,12 +47,29 @@ def _attribute(line: bytes) -> bytes:
     return line
 
 
+def _lines(body: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """(leading blanks, line, line break) per line, cut where ``str.splitlines`` cuts the
+    decoded text (the analysis's ``parse_sdp`` does that, then strips each line)."""
+    out: list[tuple[bytes, bytes, bytes]] = []
+    pos = 0
+    for match in _LINE_BREAK.finditer(body):
+        out.append(_split_blanks(body[pos : match.start()], match.group()))
+        pos = match.end()
+    if pos < len(body):
+        out.append(_split_blanks(body[pos:], b""))
+    return out
+
+
+def _split_blanks(text: bytes, ending: bytes) -> tuple[bytes, bytes, bytes]:
+    line = text.lstrip(_BLANKS)
+    return text[: len(text) - len(line)], line, ending
+
+
 def scrub_sdp(body: bytes, ps: Pseudonymizer) -> bytes:
     """A same-length copy of an SDP body with identities and keys replaced."""
     out = bytearray()
-    for raw in body.splitlines(keepends=True):
-        line = raw.rstrip(b"\r\n")
-        ending = raw[len(line) :]
+    for lead, line, ending in _lines(body):
+        out += lead
         if len(line) >= 2 and line[1:2] == b"=":
             kind = line[0]
             if kind == ord("o"):

@@ -20,6 +20,7 @@ from callscope.core.privacy.scrub_sip import SipScrubber
 from callscope.core.rtp.rtcp import parse_compound
 from callscope.core.sip.calls import message_media
 from callscope.core.sip.message import parse_sip
+from callscope.core.sip.sdp import parse_sdp
 
 PS = Pseudonymizer(KEY)
 SIP = SipScrubber(PS)
@@ -198,3 +199,11 @@ def test_zero_outside_keeps_ranges_across_chunks() -> None:
 def test_pseudonymizer_refuses_short_keys(short: int) -> None:
     with pytest.raises(ValueError):
         Pseudonymizer(b"k" * short)
+
+
+def test_sdp_lines_cut_as_the_analysis_cuts_them() -> None:
+    odd = (b"v=0\r\no=bob 1 1 IN IP4 1.2.3.4\r\nt=0 0\r\x0cm=audio 4000 RTP/AVP 8\x1c"
+           b"  c=IN IP4 5.6.7.8\xe2\x80\xa8a=rtpmap:8 PCMA/8000\r\n")
+    out = scrub_sdp(odd, PS)
+    assert len(out) == len(odd) and b"bob" not in out
+    assert parse_sdp(out) == parse_sdp(odd) and parse_sdp(odd)[0].port == 4000
