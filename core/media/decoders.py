@@ -92,24 +92,35 @@ def _frames_of(decode: Callable[[bytes], NDArray[np.int16]], frame: bytes, frame
 
 
 def _amr_decoder(codec: Codec, wideband: bool) -> PayloadDecoder:
+    """AMR/AMR-WB through opencore, one storage frame (20 ms) at a time.
+
+    Lost frames: AMR-WB takes FT 14 "speech lost"; opencore's AMR-NB ignores FT 14
+    (it writes no output, and FFmpeg would hand back a stale buffer), so a lost NB
+    frame is FT 15 "no data", which the TS 26.093 receive handler conceals outside
+    DTX. DTX periods are FT 15 in both (comfort noise continues from the last SID).
+    Reserved frame types from the payload are fed as FT 15 for the same reason.
+    """
     fmtp = codec.fmtp.replace(" ", "").lower()
     octet = True if "octet-align=1" in fmtp else (False if codec.fmtp else None)
     rate = 16000 if wideband else 8000
     av = AvCodec("libopencore_amrwb" if wideband else "libopencore_amrnb", rate)
     decoder = PayloadDecoder(codec.name, rate, lambda _: EMPTY)
+    no_data = bytes([(NO_DATA << 3) | 0x04])
+    lost = bytes([(SPEECH_LOST << 3) | 0x04]) if wideband else no_data
 
     def decode(payload: bytes) -> NDArray[np.int16]:
         frames = parse_amr(payload, wideband, octet)
         decoder.frames_sid += sum(f.is_sid for f in frames)
         decoder.last_speech = any(f.is_speech for f in frames)
-        pcm = [av.decode(f.storage) for f in frames]
+        usable = [f.storage if f.is_speech or f.is_sid else no_data for f in frames]
+        if wideband:  # AMR-WB decodes FT 14 itself
+            usable = [lost if f.frame_type == SPEECH_LOST else u for f, u in zip(frames, usable,
+                                                                              strict=True)]
+        pcm = [av.decode(frame) for frame in usable]
         return np.concatenate(pcm) if pcm else EMPTY
 
-    def conceal(n: int, lost: bool) -> NDArray[np.int16]:
-        # TS 26.101: FT 14 "speech lost" starts the error concealment; FT 15 "no data"
-        # in a DTX period continues the comfort noise of the last SID.
-        frame = bytes([((SPEECH_LOST if lost else NO_DATA) << 3) | 0x04])
-        return _frames_of(av.decode, frame, rate // 50)(n, lost)
+    def conceal(n: int, is_lost: bool) -> NDArray[np.int16]:
+        return _frames_of(av.decode, lost if is_lost else no_data, rate // 50)(n, is_lost)
 
     decoder._decode, decoder._conceal = decode, conceal
     return decoder
