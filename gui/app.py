@@ -82,6 +82,7 @@ def run(args: Sequence[str]) -> int:
             return 1
         paths.insert(0, str(demo))
     window.show()
+    window.privacy.startup()
     if paths:
         window.open_paths(paths)
     elif not options.no_session:

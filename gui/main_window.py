@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QTabWidget,
@@ -27,6 +28,7 @@ from callscope.gui.dialogs.about_dialog import AboutDialog
 from callscope.gui.dialogs.thresholds_dialog import ThresholdsDialog
 from callscope.gui.export import PlotExports
 from callscope.gui.icons import app_icon, demo_capture
+from callscope.gui.privacy.window_privacy import WindowPrivacy
 from callscope.gui.verdict import Thresholds
 from callscope.gui.views.capture_view import CaptureView
 from callscope.gui.views.stream_plot_view import StreamPlotView
@@ -60,6 +62,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.actions_ = WindowActions(self)
         self.recent_menu = self.actions_.build_menus(self)
+        self.privacy = WindowPrivacy(self)
+        privacy_menu = QMenu(self.tr("&Privacy"), self)
+        self.menuBar().insertMenu(self.menuBar().actions()[-1], privacy_menu)  # before Help
+        self.privacy.build_menu(privacy_menu)
         self.actions_.build_toolbar(self)
         self.exports = PlotExports(self)
         self._connect_actions()
@@ -168,6 +174,7 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, view: CaptureView) -> None:
         view.set_thresholds(self.thresholds)
+        self.privacy.capture_loaded(view)
         self.statusBar().showMessage(self.tr("Loaded {0}").format(view.path), 5000)
         self._update_actions()
 
@@ -212,6 +219,7 @@ class MainWindow(QMainWindow):
             self._remove_view(widget)
 
     def _remove_view(self, view: CaptureView) -> None:
+        self.privacy.capture_closed(view)
         view.shutdown()
         index = self.tabs.indexOf(view)
         if index >= 0:
@@ -227,6 +235,7 @@ class MainWindow(QMainWindow):
             view.shutdown()
         settings.save_state("window/geometry", self.saveGeometry())
         settings.save_state("window/state", self.saveState())
+        self.privacy.close()
         super().closeEvent(event)
 
     def reopen_session(self) -> list[CaptureView]:

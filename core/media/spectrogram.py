@@ -66,7 +66,10 @@ def level_view(
     power = np.abs(np.fft.rfft(x, axis=1)) ** 2
     freqs = np.fft.rfftfreq(n, 1 / sample_rate)
     nyquist = sample_rate / 2
-    edges = np.concatenate(([0.0], nyquist / 2 ** np.arange(bands - 1, 0, -1), [nyquist + 1]))
+    # One band below 150 Hz (hum, DC), the rest geometric up to Nyquist: where speech,
+    # noise and clipping show, without the resolution to follow formants.
+    inner = np.geomspace(150.0, nyquist, bands) if bands > 1 else np.zeros(0)
+    edges = np.concatenate(([0.0], inner[:-1], [nyquist + 1]))
     band_of = np.clip(np.searchsorted(edges, freqs, side="right") - 1, 0, bands - 1)
     energy = np.zeros((columns, bands), np.float64)
     np.add.at(energy.T, band_of, power.T)

@@ -12,6 +12,7 @@ Signals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -121,8 +123,40 @@ class CaptureView(QStackedWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addWidget(self._build_notice())
         layout.addWidget(self.main_split, 1)
         return page
+
+    def _build_notice(self) -> QWidget:
+        """A one-line banner for what the technician should know (hidden when empty)."""
+        self.notice = QWidget()
+        self.notice.setObjectName("notice")
+        self.notice.setStyleSheet("#notice { background: palette(alternate-base); }")
+        self.notice_label = QLabel()
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_button = QPushButton()
+        row = QHBoxLayout(self.notice)
+        row.setContentsMargins(6, 2, 6, 2)
+        row.addWidget(self.notice_label, 1)
+        row.addWidget(self.notice_button)
+        self.notice.hide()
+        self._notice_action: Callable[[], object] | None = None
+        self.notice_button.clicked.connect(self._on_notice_clicked)
+        return self.notice
+
+    def set_notice(
+        self, text: str, button: str = "", action: Callable[[], object] | None = None
+    ) -> None:
+        """Show ``text`` in the banner (with an optional button); empty text hides it."""
+        self.notice_label.setText(text)
+        self.notice_button.setText(button)
+        self.notice_button.setVisible(bool(button))
+        self._notice_action = action
+        self.notice.setVisible(bool(text))
+
+    def _on_notice_clicked(self) -> None:
+        if self._notice_action is not None:
+            self._notice_action()
 
     def add_stream_content(self, widget: QWidget) -> None:
         """Add a content view (spectrogram, player) below the plots of the stream view.

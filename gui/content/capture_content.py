@@ -1,0 +1,58 @@
+"""The content views of one capture tab: spectrogram and player under the stream plots.
+
+Built once the capture is analysed; they share the plots' time axis, follow the
+stream selection, and reach content only through the core's gate (via their
+controllers). Closing the tab stops playback (PLAY_STOP is logged).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from callscope.core.content.access import ContentSource
+from callscope.core.model import AnalysisResult
+from callscope.gui.content.playback_controller import PlaybackController
+from callscope.gui.content.player_bar import PlayerBar
+from callscope.gui.content.spectrogram_controller import SpectrogramController
+from callscope.gui.content.spectrogram_view import SpectrogramView
+from callscope.gui.privacy.session import PrivacySession
+from callscope.gui.views.capture_view import CaptureView
+
+
+class CaptureContent(QObject):
+    """Spectrogram + player attached to ``view`` for its analysed capture."""
+
+    def __init__(self, session: PrivacySession, view: CaptureView, result: AnalysisResult) -> None:
+        super().__init__(view)
+        self.source = ContentSource(Path(view.path), result)
+        self.spectrogram = SpectrogramView()
+        self.player = PlayerBar()
+        view.add_stream_content(self.spectrogram)
+        view.add_stream_content(self.player)
+        split = view.stream_split
+        for index, stretch in enumerate((3, 2, 0)):
+            split.setStretchFactor(index, stretch)
+        total = max(sum(split.sizes()), 600)
+        bar = self.player.sizeHint().height()
+        split.setSizes([int((total - bar) * 0.62), int((total - bar) * 0.38), bar])
+        plots = view.plot_view.plots
+        first = next(iter(plots.values()), None)
+        if first is not None:
+            self.spectrogram.plot_item.setXLink(first)
+        self.spectro_ctl = SpectrogramController(session, self.source, self.spectrogram,
+                                                 parent=self)
+        self.play_ctl = PlaybackController(session, self.source, self.player, parent=self)
+        self.play_ctl.attach_plots([*plots.values(), self.spectrogram.plot_item])
+        view.stream_table.streams_selected.connect(self.show_streams)
+        self.show_streams(view.stream_table.selected_stream_ids())
+
+    def show_streams(self, ids: list[int]) -> None:
+        """Follow the stream selection: the first stream's spectrogram, all for playback."""
+        self.spectro_ctl.show_stream(ids[0] if ids else None)
+        self.play_ctl.set_streams(ids)
+
+    def close(self) -> None:
+        """Stop playback (logged) before the tab goes away."""
+        self.play_ctl.close()
