@@ -1,4 +1,5 @@
-"""Scrub the non-RTP datagrams the analysis reads: RTCP, STUN, DTLS (same length).
+"""Scrub media-plane datagrams one at a time (same length): RTCP, STUN, DTLS, and RTP
+units met outside the vectorized path (RFC 4571 over TCP).
 
 RTCP (RFC 3550 §6): SR, RR, XR and feedback packets carry reception statistics, kept;
 SDES item values (CNAME, NAME, EMAIL, PHONE... may name a person) get a keyed
@@ -31,6 +32,12 @@ from callscope.core.rtp.rtcp import (
     XR,
 )
 from callscope.core.rtp.rtcp import parse_compound as parse_rtcp
+
+MAX_EXTENSION_KEPT = 64
+"""Header-extension bodies up to this size are kept (RFC 8285 elements: audio level, MID,
+transport-wide sequence...); a longer one is zeroed but for its 4-byte header, which is
+all the analysis reads. This bounds what a datagram that merely looks like RTP can carry
+through (fixed header, 15 CSRCs, extension header: 80 bytes + 64)."""
 
 KEPT_WHOLE = frozenset({SR, RR, XR, RTPFB, PSFB})
 STUN_HEADER = 20
@@ -147,4 +154,26 @@ def scrub_dtls(data: bytes) -> bytes:
     while at + DTLS_HEADER <= len(data):
         out[at : at + DTLS_HEADER] = data[at : at + DTLS_HEADER]
         at += DTLS_HEADER + int.from_bytes(data[at + 11 : at + 13], "big")
+    return bytes(out)
+
+
+def scrub_rtp_unit(unit: bytes, ps: Pseudonymizer) -> bytes:
+    """One RTP/RTCP datagram or RFC 4571 unit: RTCP scrubbed, RTP header kept, rest zeroed."""
+    if len(unit) < 4 or unit[0] >> 6 != 2:
+        return bytes(len(unit))
+    if 192 <= unit[1] <= 223:
+        return scrub_rtcp(unit, ps)
+    header = kept = 12 + 4 * (unit[0] & 0x0F)
+    if unit[0] & 0x10:
+        if header + 4 > len(unit):
+            return bytes(len(unit))
+        body = 4 * int.from_bytes(unit[header + 2 : header + 4], "big")
+        header += 4 + body
+        kept = header if body <= MAX_EXTENSION_KEPT else header - body
+    if header > len(unit):
+        return bytes(len(unit))
+    out = bytearray(len(unit))
+    out[:kept] = unit[:kept]
+    if unit[0] & 0x20:
+        out[-1] = unit[-1]  # the padding count (RFC 3550 §5.1)
     return bytes(out)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from callscope.core.privacy.scrub_pseudonym import Pseudonymizer, filler
 from callscope.core.privacy.scrub_sdp import scrub_body
+from callscope.core.sip.calls import message_media
 from callscope.core.sip.message import COMPACT_HEADERS, header_end, parse_sip
 
 IDENTITY_HEADERS = frozenset({
@@ -239,3 +240,13 @@ def _find_outside_quotes(value: bytes, target: int) -> int:
             return i
         i += 1
     return -1
+
+
+def sip_key(message: bytes) -> tuple[object, ...] | None:
+    """What the analysis takes from a message (parties aside): must survive scrubbing."""
+    parsed = parse_sip(message)
+    if parsed is None:
+        return None
+    return (parsed.is_request, parsed.method, parsed.status, parsed.call_id, parsed.cseq,
+            parsed.cseq_method, parsed.from_tag, parsed.to_tag,
+            parsed.header("content-type"), message_media(parsed))

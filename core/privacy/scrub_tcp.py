@@ -20,13 +20,11 @@ from itertools import pairwise
 
 from callscope.core.capture.capture import TcpStream
 from callscope.core.privacy.scrub_locate import Location, Segment
-from callscope.core.privacy.scrub_media import scrub_rtcp
-from callscope.core.privacy.scrub_pseudonym import Pseudonymizer
-from callscope.core.privacy.scrub_sip import SipScrubber
+from callscope.core.privacy.scrub_media import scrub_rtp_unit
+from callscope.core.privacy.scrub_sip import SipScrubber, sip_key
 from callscope.core.rtp.sdp_match import Endpoint, canonical_address
 from callscope.core.rtp.tcp_framing import looks_framed, split_units
-from callscope.core.sip.calls import message_media
-from callscope.core.sip.message import parse_sip, split_sip_stream
+from callscope.core.sip.message import split_sip_stream
 
 MASK32 = 0xFFFFFFFF
 Reader = Callable[[Location, int], bytes]  # (where, size) → the captured bytes
@@ -113,26 +111,6 @@ def announced(stream: TcpStream, endpoints: list[Endpoint]) -> bool:
                for e in endpoints)
 
 
-def scrub_rtp_unit(unit: bytes, ps: Pseudonymizer) -> bytes:
-    """One RTP/RTCP datagram or RFC 4571 unit: RTCP scrubbed, RTP header kept, rest zeroed."""
-    if len(unit) < 4 or unit[0] >> 6 != 2:
-        return bytes(len(unit))
-    if 192 <= unit[1] <= 223:
-        return scrub_rtcp(unit, ps)
-    header = 12 + 4 * (unit[0] & 0x0F)
-    if unit[0] & 0x10:
-        if header + 4 > len(unit):
-            return bytes(len(unit))
-        header += 4 + 4 * int.from_bytes(unit[header + 2 : header + 4], "big")
-    if header > len(unit):
-        return bytes(len(unit))
-    out = bytearray(len(unit))
-    out[:header] = unit[:header]
-    if unit[0] & 0x20:
-        out[-1] = unit[-1]  # the padding count (RFC 3550 §5.1)
-    return bytes(out)
-
-
 def _sip_spans(stream: TcpStream, data: bytes) -> list[tuple[int, int]]:
     """Absolute (start, end) of every SIP message, split between holes as the analysis does."""
     cuts = sorted({0, len(data), *(g for g in stream.gap_offsets if 0 < g < len(data))})
@@ -178,13 +156,3 @@ def scrub_stream(
         warnings = [] if same else [f"{label}: RTP framing found differently after scrubbing"]
         return result, "rtp", warnings
     return bytes(len(data)), "other", []
-
-
-def sip_key(message: bytes) -> tuple[object, ...] | None:
-    """What the analysis takes from a message (parties aside): must survive scrubbing."""
-    parsed = parse_sip(message)
-    if parsed is None:
-        return None
-    return (parsed.is_request, parsed.method, parsed.status, parsed.call_id, parsed.cseq,
-            parsed.cseq_method, parsed.from_tag, parsed.to_tag,
-            parsed.header("content-type"), message_media(parsed))

@@ -6,8 +6,9 @@ Rows are classified with the analysis's own functions (``classify``, ``rtp_disse
 - SIP (a candidate that parses): identities pseudonymised (:mod:`scrub_sip`);
 - RTCP: :func:`scrub_rtcp`; STUN and DTLS: headers kept, values zeroed;
 - RTP (version 2, not an RTCP type, header captured: every row the analysis could count
-  in a stream, announced or not): the header with CSRCs and extension is kept, the
-  payload zeroed, and the padding count (last byte) kept when the P bit is set;
+  in a stream, announced or not): the header with CSRCs and extension is kept (a long
+  extension body is zeroed, see MAX_EXTENSION_KEPT), the payload zeroed, and the padding
+  count (last byte) kept when the P bit is set;
 - ZRTP, TURN ChannelData and QUIC keep the first 12, 4 and 5 bytes that identify them
   (TURN's relayed data may be RTP: it is zeroed);
 - everything else (DNS, ESP-in-UDP, unknown protocols, non-parsing SIP look-alikes) is
@@ -24,14 +25,19 @@ import numpy as np
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.gather import I64
 from callscope.core.privacy.scrub_locate import DatagramRecord
-from callscope.core.privacy.scrub_media import scrub_dtls, scrub_rtcp, scrub_stun
-from callscope.core.privacy.scrub_sip import SipScrubber
-from callscope.core.privacy.scrub_tcp import sip_key
+from callscope.core.privacy.scrub_media import (
+    MAX_EXTENSION_KEPT,
+    scrub_dtls,
+    scrub_rtcp,
+    scrub_stun,
+)
+from callscope.core.privacy.scrub_sip import SipScrubber, sip_key
 from callscope.core.rtp.classify import Kind, classify, rtp_dissectable
 from callscope.core.rtp.header import header_lengths, padding_counts, parse_headers
 from callscope.core.sip.find import sip_candidate_rows
 
 PREFIX_BY_KIND = {Kind.ZRTP: 12, Kind.TURN_CHANNEL: 4, Kind.QUIC: 5}
+
 
 
 @dataclass
@@ -110,7 +116,9 @@ def plan_udp(
     kinds = classify(table, header, header_len, padding_counts(table, header, capture.payload))
     caplen = table.caplen.astype(np.int64)
     rtp = rtp_dissectable(table, header, header_len)
-    keep = np.where(rtp, np.minimum(header_len, caplen), 0)
+    fixed = 12 + 4 * header.csrc_count.astype(np.int64) + np.where(header.extension, 4, 0)
+    kept_header = np.where(header_len - fixed <= MAX_EXTENSION_KEPT, header_len, fixed)
+    keep = np.where(rtp, np.minimum(kept_header, caplen), 0)
     for kind, size in PREFIX_BY_KIND.items():
         keep[(kinds == kind) & ~rtp] = size
     keep = np.minimum(keep, caplen)

@@ -46,6 +46,8 @@ def voip_frames(a: str, b: str) -> list[bytes]:
             kw["padding"] = 4
         if i == 6:
             kw["ext"] = b"\x10\xaa\xbb\xcc"
+        if i == 7:
+            kw["ext"] = b"LONG" * 20  # longer than MAX_EXTENSION_KEPT: body zeroed
         frames.append(eth_udp(a, b, 40000, 50000, rtp(100 + i, 160 * i, 0x1234, payload, **kw)))
     sdes = struct.pack("!BBHIBB", 0x81, 202, 4, 0x1234, 1, 10) + b"alice@host" + b"\0\0"
     sr = struct.pack("!BBHI", 0x80, 200, 6, 0x1234) + bytes(range(1, 21))

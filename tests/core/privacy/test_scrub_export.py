@@ -64,6 +64,8 @@ def test_voip_capture_scrubbed(tmp_path: Path, a: str, b: str) -> None:
     assert padded[-1] == 4 and padded[12:-1] == bytes(len(padded) - 13)
     extended = dpkt.ethernet.Ethernet(records[7][1]).data.data.data
     assert extended[12:20] == b"\xbe\xde\x00\x01\x10\xaa\xbb\xcc" and not any(extended[20:])
+    long_ext = dpkt.ethernet.Ethernet(records[8][1]).data.data.data
+    assert long_ext[12:16] == b"\xbe\xde\x00\x14" and not any(long_ext[16:])
     rtcp = dpkt.ethernet.Ethernet(records[31][1]).data.data.data
     assert rtcp[:28] == voip_frames(a, b)[31][-len(rtcp):][:28]  # SR kept
 

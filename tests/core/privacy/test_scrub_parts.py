@@ -13,7 +13,12 @@ from scrub_testkit import KEY
 
 from callscope.core.privacy import paths
 from callscope.core.privacy.scrub_checksum import write_checksums, zero_outside
-from callscope.core.privacy.scrub_media import scrub_dtls, scrub_rtcp, scrub_stun
+from callscope.core.privacy.scrub_media import (
+    scrub_dtls,
+    scrub_rtcp,
+    scrub_rtp_unit,
+    scrub_stun,
+)
 from callscope.core.privacy.scrub_pseudonym import Pseudonymizer, case_key, case_key_path
 from callscope.core.privacy.scrub_sdp import scrub_body, scrub_sdp
 from callscope.core.privacy.scrub_sip import SipScrubber
@@ -207,3 +212,12 @@ def test_sdp_lines_cut_as_the_analysis_cuts_them() -> None:
     out = scrub_sdp(odd, PS)
     assert len(out) == len(odd) and b"bob" not in out
     assert parse_sdp(out) == parse_sdp(odd) and parse_sdp(odd)[0].port == 4000
+
+
+def test_rtp_unit_keeps_header_padding_and_short_extensions() -> None:
+    short = bytes([0x90, 8, 0, 1]) + bytes(8) + b"\xbe\xde\x00\x01" + b"\x10\xaa\0\0" + b"V" * 20
+    assert scrub_rtp_unit(short, PS) == short[:20] + bytes(20)
+    body = b"E" * 80
+    long_ext = bytes([0xB0, 8, 0, 1]) + bytes(8) + b"\x10\x00\x00\x14" + body + b"V" * 7 + b"\x02"
+    assert scrub_rtp_unit(long_ext, PS) == long_ext[:16] + bytes(87) + b"\x02"
+    assert scrub_rtp_unit(b"\x00" + b"V" * 30, PS) == bytes(31)
