@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,11 @@ def ensure_capture(spec: CaptureSpec, folder: Path, name: str | None = None,
     reused = _reusable(path, wanted)
     if not reused:
         params_path(path).unlink(missing_ok=True)
+        print(f"  generating {path.name} ...", end="", flush=True)
+        started = time.perf_counter()
         args = synth_capture.build_parser().parse_args(spec.argv(path))
         synth_capture.generate(args)
+        print(f" {time.perf_counter() - started:.1f} s", flush=True)
         record = {"params": wanted, "size_bytes": path.stat().st_size}
         params_path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     truth = json.loads(truth_path(path).read_text(encoding="utf-8"))
