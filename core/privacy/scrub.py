@@ -212,12 +212,18 @@ def export_scrubbed(
             bytes_zeroed=zeroed, bytes_written=written, counts=dict(counts),
             blocks_dropped=dict(layout.dropped) if layout else {},
             options_dropped=layout.options_dropped if layout else 0,
-            warnings=tuple([*udp.warnings, *edits.warnings]),
+            warnings=tuple([*udp.warnings, *edits.warnings, *_name_warnings(dst)]),
             verified=None if reference is None else not differences,
             differences=tuple(differences),
         )
     finally:
         cf.close()
+
+
+def _name_warnings(output: Path) -> list[str]:
+    if output.name.lower().endswith((".gz", ".gzip")):
+        return [f"{output.name} is written uncompressed (pcap/pcapng), whatever its name says"]
+    return []
 
 
 def _assemble(edits: list[tuple[int, int, bytes]], end: int) -> list[tuple[int, int] | bytes]:

@@ -88,8 +88,10 @@ def test_gzip_input_gives_plain_output(tmp_path: Path) -> None:
     source.write_bytes(gzip.compress(plain.read_bytes()))
     out = tmp_path / "c-scrubbed.pcap"
     report = export_scrubbed(source, out, key=KEY)
-    assert report.decompressed and report.verified
+    assert report.decompressed and report.verified and not report.warnings
     assert out.read_bytes()[:4] == bytes.fromhex("d4c3b2a1")
+    named = export_scrubbed(source, tmp_path / "named.pcap.gz", key=KEY, verify=False)
+    assert any("uncompressed" in w for w in named.warnings)
 
 
 def test_pcapng_comments_secrets_and_names_dropped(tmp_path: Path) -> None:
