@@ -220,3 +220,30 @@ def test_output_paths_refused(tmp_path: Path) -> None:
     assert existing.read_bytes() == b"keep me" and source.read_bytes() == before
     export_scrubbed(source, existing, key=KEY, overwrite=True)
     assert existing.read_bytes() != b"keep me"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_damaged_captures_export_identically_or_fail_cleanly(tmp_path: Path, seed: int) -> None:
+    """Random byte damage: only CallScopeError may escape, and a written copy verifies."""
+    import random
+
+    rng = random.Random(seed)
+    frames = voip_frames(A, B) + voip_frames(A6, B6)
+    original = write_pcap(tmp_path / "call.pcap", frames).read_bytes()
+    written = 0
+    for round_ in range(12):
+        data = bytearray(original)
+        for _ in range(rng.choice((1, 8, 64))):
+            data[rng.randrange(24, len(data))] = rng.randrange(256)
+        if round_ % 4 == 3:
+            data = data[: rng.randrange(len(data))]
+        source = tmp_path / "damaged.pcap"
+        source.write_bytes(bytes(data))
+        try:
+            report = export_scrubbed(source, tmp_path / "out.pcap", key=KEY, overwrite=True)
+        except CallScopeError:
+            continue
+        written += 1
+        assert report.verified is True, report.differences
+        assert SECRET_VOICE[50:70] not in (tmp_path / "out.pcap").read_bytes()
+    assert written >= 6
