@@ -92,6 +92,9 @@ def run(args: Sequence[str]) -> int:
 
         grab_when_loaded(window, options.screenshot)
     code = int(app.exec())
+    from callscope.gui.content.spectrogram_controller import wait_for_background_work
+
+    wait_for_background_work()
     # Destroy the widgets while the QApplication still exists: letting the interpreter
     # collect both in arbitrary order at exit crashes PySide6 (bool_dealloc abort).
     window.deleteLater()

@@ -54,5 +54,6 @@ class CaptureContent(QObject):
         self.play_ctl.set_streams(ids)
 
     def close(self) -> None:
-        """Stop playback (logged) before the tab goes away."""
+        """Stop playback (logged) and background decoding before the tab goes away."""
         self.play_ctl.close()
+        self.spectro_ctl.wait()

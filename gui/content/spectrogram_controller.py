@@ -14,6 +14,7 @@ Use::
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
@@ -26,8 +27,17 @@ from callscope.core.privacy.grant import Grant
 from callscope.gui.content.spectrogram_view import SpectrogramView
 from callscope.gui.privacy.consent_dialog import ask_consent
 from callscope.gui.privacy.session import PrivacySession
+from callscope.gui.workers import BackgroundJob, run_in_background
 
 AskConsent = Callable[[list[int], set[str]], Grant | None]
+_RUNNING: set[BackgroundJob] = set()
+"""Coarse-view jobs still running, kept alive until done even if their tab is gone."""
+
+
+def wait_for_background_work() -> None:
+    """Block until every coarse-view computation ended (at application exit)."""
+    for job in list(_RUNNING):
+        job.wait()
 
 
 class SpectrogramController(QObject):
@@ -47,6 +57,8 @@ class SpectrogramController(QObject):
         self._ask = ask
         self.stream_id: int | None = None
         self.grant: Grant | None = None  # the grant the full view is shown under
+        self.jobs: list[BackgroundJob] = []
+        self._coarse_for: int | None = None  # the stream a pending coarse view is for
         view.full_requested.connect(self.request_full)
         view.settings_changed.connect(self._on_settings)
 
@@ -87,14 +99,37 @@ class SpectrogramController(QObject):
             self._show_full(self.grant)  # the core says if the grant still holds
 
     def _show_coarse(self, note: str = "") -> None:
+        """Compute the coarse view off the GUI thread (a long stream takes a while)."""
         assert self.stream_id is not None
-        try:
-            with _busy():
-                spec, start_s = coarse_levels(self.source, self.stream_id)
-        except CallScopeError as exc:
-            self.view.show_message(self.view.tr("No level view: {0}").format(exc))
-            return
-        self.view.show_coarse(spec, start_s, note)
+        self._coarse_for = self.stream_id
+        self.view.show_message(self.view.tr("Computing the level view…"))
+        # Not parented: a tab closed mid-computation must not destroy a running thread.
+        job = run_in_background(partial(coarse_levels, self.source, self.stream_id))
+        job.finished.connect(partial(self._coarse_ready, self.stream_id, note))
+        job.failed.connect(partial(self._coarse_failed, self.stream_id))
+        job.done.connect(partial(self._forget, job))
+        self.jobs.append(job)
+        _RUNNING.add(job)
+        job.start()
+
+    def _coarse_ready(self, stream_id: int, note: str, result: object) -> None:
+        if stream_id == self.stream_id == self._coarse_for:
+            spec, start_s = result  # type: ignore[misc]
+            self.view.show_coarse(spec, start_s, note)
+
+    def _coarse_failed(self, stream_id: int, message: str) -> None:
+        if stream_id == self.stream_id:
+            self.view.show_message(self.view.tr("No level view: {0}").format(message))
+
+    def _forget(self, job: BackgroundJob) -> None:
+        if job in self.jobs:
+            self.jobs.remove(job)
+        _RUNNING.discard(job)
+
+    def wait(self) -> None:
+        """Block until background work ended (tests, closing the tab)."""
+        for job in list(self.jobs):
+            job.wait()
 
     def _show_full(self, grant: Grant) -> None:
         assert self.stream_id is not None
@@ -110,6 +145,7 @@ class SpectrogramController(QObject):
             self._show_coarse(str(exc))
             return
         self.grant = grant
+        self._coarse_for = None
         self.view.show_full(spec, start_s)
 
 

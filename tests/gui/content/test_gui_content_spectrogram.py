@@ -47,12 +47,18 @@ def _peak_hz(view: SpectrogramView) -> float:
     return float(freqs[int(np.argmax(image.mean(axis=0)))])
 
 
+def _settle(qtbot: QtBot, controller: SpectrogramController) -> None:
+    """Wait for the coarse view computed off the GUI thread."""
+    qtbot.waitUntil(lambda: not controller.jobs, timeout=20_000)
+
+
 def test_without_a_grant_only_the_coarse_view_is_shown_and_says_why(
     qtbot: QtBot, tone_consented: World
 ) -> None:
     controller, view, _ = _setup(qtbot, tone_consented)
     before = log_actions(tone_consented.log)
     controller.show_stream(2)
+    _settle(qtbot, controller)
     assert view.mode == "coarse"
     assert view.label.text().startswith("Coarse view — full spectrogram needs consent")
     image = view.image.image
@@ -72,6 +78,7 @@ def test_with_a_grant_the_full_spectrogram_shows_the_tone_at_its_frequency(
     asked: list[set[str]] = []
     controller, view, _ = _setup(qtbot, tone_consented, asked)
     controller.show_stream(2)
+    _settle(qtbot, controller)
     view.full_button.click()
     assert asked == [{"spectrogram"}] and view.mode == "full"
     assert view.label.text().startswith("Full spectrogram (consented) — FFT 512, 75% overlap")
@@ -80,6 +87,7 @@ def test_with_a_grant_the_full_spectrogram_shows_the_tone_at_its_frequency(
     assert abs(_peak_hz(view) - CALLER_HZ) < 8000 / 512
     assert log_actions(tone_consented.log)[-1] == "SPECTROGRAM"
     controller.show_stream(1)  # the grant was for stream 2 only
+    _settle(qtbot, controller)
     assert view.mode == "coarse"
     view.full_button.click()
     assert view.mode == "full" and abs(_peak_hz(view) - CALLEE_HZ) < 8000 / 512
@@ -88,7 +96,9 @@ def test_with_a_grant_the_full_spectrogram_shows_the_tone_at_its_frequency(
 def test_stft_settings_recompute_the_full_view(qtbot: QtBot, tone_consented: World) -> None:
     controller, view, _ = _setup(qtbot, tone_consented)
     controller.show_stream(2)
+    _settle(qtbot, controller)
     controller.request_full()
+    _settle(qtbot, controller)
     view.size_combo.setCurrentIndex(view.size_combo.findData(1024))
     image = view.image.image
     assert image is not None and image.shape[1] == 513
@@ -99,6 +109,7 @@ def test_stft_settings_recompute_the_full_view(qtbot: QtBot, tone_consented: Wor
 def test_refused_consent_keeps_the_coarse_view(qtbot: QtBot, tone_consented: World) -> None:
     controller, view, _ = _setup(qtbot, tone_consented, grant=False)
     controller.show_stream(2)
+    _settle(qtbot, controller)
     view.full_button.click()
     assert view.mode == "coarse" and "SPECTROGRAM" not in log_actions(tone_consented.log)
 
@@ -108,15 +119,19 @@ def test_an_expired_grant_falls_back_to_coarse_with_the_reason(
 ) -> None:
     controller, view, _ = _setup(qtbot, tone_consented)
     controller.show_stream(2)
+    _settle(qtbot, controller)
     controller.request_full()
+    _settle(qtbot, controller)
     tone_consented.clock.advance(minutes=31)
     view.size_combo.setCurrentIndex(view.size_combo.findData(256))
+    _settle(qtbot, controller)
     assert view.mode == "coarse" and "expired" in view.label.text()
 
 
 def test_lost_packets_are_drawn_through_the_image(qtbot: QtBot, tone_consented: World) -> None:
     controller, view, _ = _setup(qtbot, tone_consented)
     controller.show_stream(2)
+    _settle(qtbot, controller)
     series = tone_consented.extra["result"].stream(2).series
     lost_times = series.time_s[series.lost_before > 0]
     assert len(lost_times) > 0
@@ -132,6 +147,7 @@ def test_the_time_axis_follows_the_stream_plots(qtbot: QtBot, tone_consented: Wo
     view.plot_item.setXLink(plots.plots["jitter"])
     plots.show_streams([tone_consented.extra["result"].stream(2)])
     controller.show_stream(2)
+    _settle(qtbot, controller)
     plots.set_x_range(1.0, 2.5)
     lo, hi = view.plot_item.getViewBox().viewRange()[0]
     assert (round(lo, 6), round(hi, 6)) == (1.0, 2.5)
@@ -150,6 +166,7 @@ def test_demo_capture_coarse_view(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.addWidget(view)
     controller = SpectrogramController(session, ContentSource(capture, result), view)
     controller.show_stream(result.streams[0].id)
+    _settle(qtbot, controller)
     image = view.image.image
     assert view.mode == "coarse" and image is not None
     assert image.shape[0] >= 100  # ~30 s of speech-like audio in 250 ms columns
