@@ -247,3 +247,31 @@ def test_damaged_captures_export_identically_or_fail_cleanly(tmp_path: Path, see
         assert report.verified is True, report.differences
         assert SECRET_VOICE[50:70] not in (tmp_path / "out.pcap").read_bytes()
     assert written >= 6
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_pcapng_byte_orders_and_simple_packet_blocks(tmp_path: Path, order: str) -> None:
+    def blk(btype: int, body: bytes) -> bytes:
+        body += bytes(-len(body) % 4)
+        return struct.pack(order + "II", btype, 12 + len(body)) + body + struct.pack(
+            order + "I", 12 + len(body))
+
+    frames = voip_frames(A, B)
+    parts = [blk(0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1)
+                 + struct.pack(order + "HH", 1, 4) + b"note" + bytes(4)),
+             blk(1, struct.pack(order + "HHI", 1, 0, 0))]
+    for i, frame in enumerate(frames):
+        if i % 3 == 2:
+            parts.append(blk(3, struct.pack(order + "I", len(frame)) + frame))
+        else:
+            t = 1_700_000_000_000_000 + 20_000 * i
+            parts.append(blk(6, struct.pack(order + "IIIII", 0, t >> 32, t & 0xFFFFFFFF,
+                                            len(frame), len(frame)) + frame))
+    source = tmp_path / "c.pcapng"
+    source.write_bytes(b"".join(parts))
+    out = tmp_path / "out.pcapng"
+    report = export_scrubbed(source, out, key=KEY)
+    assert report.verified is True and report.options_dropped == 1
+    data = out.read_bytes()
+    assert b"note" not in data and b"alice" not in data and SECRET_VOICE[50:70] not in data
+    assert len(data) == source.stat().st_size - 12  # comment and end-of-options: nothing else
