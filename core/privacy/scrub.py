@@ -24,9 +24,10 @@ Nothing is written anywhere but ``OUT.partial`` beside ``OUT``, renamed when com
 With ``verify`` the copy is analysed and compared with the original before the rename.
 
 Limits: only SIP is kept as signalling. MGCP, H.248, SCCP (Skinny) and H.323 payloads are
-zeroed like any unknown protocol, so Wireshark's non-heuristic RTP list, which relies on
-them, may shrink (its RTP heuristic, and CallScope, find the same streams). Call-IDs and
-tags are kept (calls must still match); a Call-ID that embeds a number keeps it.
+zeroed like any unknown protocol, so Wireshark, which sets up RTP and T.38 conversations
+from them, may list other streams on such captures (CallScope does not read them: its
+streams are the same). Call-IDs and tags are kept (calls must still match); a Call-ID
+that embeds a number keeps it.
 """
 
 from __future__ import annotations
