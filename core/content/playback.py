@@ -46,6 +46,7 @@ class GrantedPlayback:
         data, self.sample_rate = align_timelines(timelines)
         self.start_s = min(t.start_s for t in timelines)
         self.gaps = [t.gaps for t in timelines]
+        self.gap_kinds = [t.gap_kinds for t in timelines]  # "loss", "late", "event", "dtx"
         frames = data.astype(np.float32) / 32768.0
         self._player = Player(frames, self.sample_rate, device=device, on_stop=self._stopped)
 
