@@ -114,6 +114,7 @@ def build_timeline(
     if play.size == 0 or clock_rate <= 0:
         return Timeline(np.zeros(0, np.int16), rate, float(arrival_s[0]) if n else 0.0)
     offsets = media_offsets(timestamp[play], arrival_s[play], clock_rate)
+    offsets -= offsets.min()  # a timestamp stepping back: the earliest is sample 0
     start_s = float(np.min(arrival_s[play] - offsets))
     late = np.zeros(play.size, bool)
     if jitter_buffer_ms is not None:

@@ -92,6 +92,11 @@ def test_amr_several_frames_per_packet_and_concealment_of_a_lost_packet() -> Non
     assert np.any(tl.samples[960:1440] != 0)  # AMR's error concealment, not silence
 
 
+def test_a_timestamp_stepping_back_starts_the_timeline_earlier() -> None:
+    tl = _build(range(3), [320, 0, 160], [b"\xd5" * 160] * 3)
+    assert len(tl.samples) == 480 and tl.gaps == [] and abs(tl.start_s - 0.96) < 1e-9
+
+
 def test_a_timestamp_jump_is_re_anchored_on_arrival() -> None:
     offsets = media_offsets(np.array([0, 160, 160 + 8000 * 3600]), np.array([0.0, 0.02, 0.04]),
                             8000)
@@ -112,3 +117,23 @@ def test_undecodable_payloads_are_loss() -> None:
     tl = _build([0, 1, 2], [0, 240, 480], [bytes(50), b"\x00" * 17, bytes(50)],
                 codec=Codec("iLBC", 8000))
     assert tl.undecodable == 1 and tl.gap_kinds == ["loss"] and tl.gaps == [(240, 480)]
+
+
+def test_random_headers_build_a_bounded_timeline_or_a_plain_refusal() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        seq = rng.integers(0, 60, n)
+        ts = rng.integers(-(2**20), 2**20, n) * int(rng.choice([1, 160, 8000 * 3600]))
+        if rng.random() < 0.5:  # small steps, some backwards
+            ts = np.cumsum(rng.integers(-400, 800, n))
+        arrival = np.sort(rng.uniform(0, 30, n))
+        try:
+            tl = _build(seq, ts, [b"\xd5" * int(k) for k in rng.integers(0, 400, n)],
+                        arrival=arrival, jitter_buffer_ms=float(rng.choice([20.0, 1e9])))
+        except CallScopeError as exc:
+            assert "4 hours" in str(exc)
+            continue
+        # Each step is bounded by the arrival step (<= 30 s, any sign) + TS_JUMP_S.
+        assert tl.samples.size <= 8000 * 35 * n + 400
+        assert all(0 <= a < b <= tl.samples.size for a, b in tl.gaps)
