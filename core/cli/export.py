@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from callscope.core.privacy.scrub import ScrubReport, export_scrubbed
+from callscope.core.privacy.audit_log import AuditLog
+from callscope.core.privacy.identity import os_login
+from callscope.core.privacy.scrub import ScrubReport, export_scrubbed_audited
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,10 +63,11 @@ def describe(report: ScrubReport) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Export; exit 0 when written (and verified), 1 on an error or a metrics difference."""
-    report = export_scrubbed(
-        args.capture, args.output, case=args.case, verify=not args.no_verify,
-        overwrite=args.force,
-    )
+    with AuditLog() as log:
+        report = export_scrubbed_audited(
+            log, os_login(), args.capture, args.output, case=args.case,
+            verify=not args.no_verify, overwrite=args.force,
+        )
     for line in describe(report):
         print(line, file=sys.stderr if line.startswith(("WARNING", "warning")) else sys.stdout)
     return 1 if report.verified is False else 0

@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "PLAY_STOP",
         "SPECTROGRAM",
         "EXPORT",
+        "EXPORT_SCRUBBED",
         "REVEAL",
         "PURGE",
         "POLICY_LOADED",

@@ -47,6 +47,7 @@ from callscope.core.capture.table import PacketTable
 from callscope.core.capture.tables import concat_tables
 from callscope.core.errors import CallScopeError, CaptureError
 from callscope.core.model import CaptureInfo
+from callscope.core.privacy.audit_log import AuditLog
 from callscope.core.privacy.scrub_build import (
     Edits,
     SourceBytes,
@@ -247,3 +248,29 @@ def _assemble(edits: list[tuple[int, int, bytes]], end: int) -> list[tuple[int, 
     if cursor < end:
         pieces.append((cursor, end))
     return [p for p in pieces if isinstance(p, bytes) or p[0] < p[1]]
+
+
+def export_scrubbed_audited(
+    log: AuditLog,
+    actor: str,
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    case: str | None = None,
+    verify: bool = True,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ScrubReport:
+    """``export_scrubbed`` with an EXPORT_SCRUBBED audit entry written first.
+
+    The copy holds no content, but it leaves the technician's hands: the log records
+    which capture went out, for which case. A failed log write refuses the export.
+    """
+    sha = file_sha256(source)
+    log.append(
+        "EXPORT_SCRUBBED", actor=actor, obj={"capture": "sha256:" + sha},
+        case=case, reason=f"scrubbed copy to {Path(output).name}",
+    )
+    return export_scrubbed(source, output, case=case, verify=verify, overwrite=overwrite,
+                           progress=progress, cancel=cancel)

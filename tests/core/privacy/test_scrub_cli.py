@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,10 @@ def test_export_prints_summary_and_writes(
     assert "verified: the 1 RTP streams have identical metrics" in printed
     assert out.is_file() and not (tmp_path / "escalate.pcap.partial").exists()
     assert len(list((paths.state_dir() / "scrub-keys").glob("*.key"))) == 1
+    entries = [json.loads(line) for line in paths.audit_log_path().read_text().splitlines()]
+    exported = [e for e in entries if e["action"] == "EXPORT_SCRUBBED"]
+    assert len(exported) == 1 and exported[0]["case"] == "T-1"
+    assert exported[0]["obj"]["capture"].startswith("sha256:")
 
 
 def test_refusals_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
