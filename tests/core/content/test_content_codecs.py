@@ -152,6 +152,8 @@ CORPUS_EXPECTED = {
         126400, 13731.477, "12d910f9d637b880ed8fb80c232870e79418fe688b8fd0f5dca2b81c6d403159"),
     ("volte-s1u-gtpu-ipv6-amr-wb-esp-sip_amarisoft.pcap", 0x436A831A, 31008, "AMR-WB"): (
         71040, 154.111, "e49b18a2f8a125533274e7da0f5250e1df9ac7459a93f55b8e8e1bbf32e3b124"),
+    ("sip-g729b-vad-dtx-rtcp_nesfit-codecs2.pcap", 0x059D0001, 17810, None): (
+        211040, 376.732, "f1acf601af505ac00a227878f954da87c832f49c47651e4137f260f9ab6fb4bd"),
     ("sip-over-tls-rtp-b2bua-g711u_voipshark.pcap", 0x00294823, 4000, None): (
         191200, 615.986, "828c516e2081a8ddbf265177a8afad2e94bb639ec1ccc62fed975fe3523d1601"),
 }
@@ -168,6 +170,14 @@ def test_corpus_stream_equals_the_independent_decoding(
     assert pcm.size == samples
     assert round(float(np.sqrt(np.mean(pcm.astype(float) ** 2))), 3) == rms
     assert _sha(pcm) == sha
+
+
+@pytest.mark.corpus
+def test_corpus_g729b_sid_periods_are_dtx(corpus: Path, world: World, tmp_path: Path) -> None:
+    opened = Opened(world, tmp_path, corpus / "sip-g729b-vad-dtx-rtcp_nesfit-codecs2.pcap")
+    tl = opened.listen(0x059D0001, 17810)
+    # tshark: 364 two-byte SID payloads + 16 payloads of a speech frame and a SID.
+    assert tl.sid_frames == 380 and set(tl.gap_kinds) == {"dtx"} and tl.undecodable == 0
 
 
 @pytest.mark.corpus

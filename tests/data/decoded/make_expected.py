@@ -64,6 +64,8 @@ CORPUS_STREAMS = {
                   "amr-wb", "AMR-WB"),
     "amr-wb-volte": ("volte-s1u-gtpu-ipv6-amr-wb-esp-sip_amarisoft.pcap", 0x436A831A, 31008,
                      "amr-wb", "AMR-WB"),
+    "g729b-nesfit": ("sip-g729b-vad-dtx-rtcp_nesfit-codecs2.pcap", 0x059D0001, 17810, "g729",
+                     None),
     "g711u-voipshark": ("sip-over-tls-rtp-b2bua-g711u_voipshark.pcap", 0x00294823, 4000, "mulaw",
                         None),
 }
@@ -225,8 +227,15 @@ def reference(path: Path, ssrc: int, sport: int, kind: str) -> np.ndarray:
         return place(chunks, pkts[-1][1] - ts0 + len(pkts[-1][3]))
     if kind == "g722":
         return ffmpeg(["-f", "g722"], payload, ".g722")
-    if kind == "g729":
-        return ffmpeg(["-f", "g729"], payload, ".g729")
+    if kind == "g729":  # Annex B: a trailing 2-byte SID is not speech; SID periods silent
+        speech = [(ts, p[: len(p) // 10 * 10]) for _seq, ts, _pt, p in pkts]
+        pcm = ffmpeg(["-f", "g729"], b"".join(p for _ts, p in speech), ".g729")
+        chunks, pos = [], 0
+        for ts, p in speech:
+            chunks.append((ts - ts0, pcm[pos : pos + len(p) * 8]))
+            pos += len(p) * 8
+        last = max(ts - ts0 + len(p) * 8 for ts, p in speech)
+        return place(chunks, last)
     if kind.startswith("g726"):
         fmt, bits = kind.split("-")
         return ffmpeg(["-f", fmt, "-code_size", bits, "-sample_rate", "8000"], payload, ".g726")
