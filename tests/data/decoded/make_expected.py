@@ -51,6 +51,12 @@ TESTDATA = {
     "g726-32": ("sip-g726-8variants_sipp-freeswitch.pcap", 0x043DA9D6, 18180, "g726le-4", None),
     "aal2-g726-16": ("sip-g726-8variants_sipp-freeswitch.pcap", 0x043DA9E7, 22606, "g726-2",
                      None),
+    "speex-8k": ("sip-speex-8-16-32khz_sipp-freeswitch.pcap", 0x043EEE26, 21280, "speex8000",
+                 None),
+    "speex-16k": ("sip-speex-8-16-32khz_sipp-freeswitch.pcap", 0x04413EBF, 22662, "speex16000",
+                  None),
+    "speex-32k": ("sip-speex-8-16-32khz_sipp-freeswitch.pcap", 0x043EEE37, 28286, "speex32000",
+                  None),
     "amr-vowifi": ("vowifi-esp-in-udp-sip-amr-rtcp-sll_rtpdump-sample2.pcap", 0x20AE3805, 12720,
                    "amr", None),
     "amr-heur-2": ("rtp-amr-nb-sll-duplicates_rtpdump-sample1.pcap", 0x710006B8, 1236, "amr",
@@ -186,8 +192,18 @@ def opus_samples(packet: bytes) -> int:
     return size * count
 
 
-def ogg_opus(pkts: list) -> bytes:
-    """A minimal Ogg Opus file (RFC 7845): mono OpusHead, pre-skip 0, one packet a page."""
+def ogg_speex(pkts: list, rate: int) -> bytes:
+    """A minimal Ogg Speex file: 80-byte Speex header (mode from the rate), one packet a page."""
+    mode, frame = {8000: (0, 160), 16000: (1, 320), 32000: (2, 640)}[rate]
+    ints = [1, 80, rate, mode, 4, 1, -1, frame, 0, 1, 0, 0, 0]
+    header = b"Speex   " + b"speex-1.2".ljust(20, b"\0") + b"".join(
+        i.to_bytes(4, "little", signed=True) for i in ints)
+    return ogg_file([header, b"\x00\x00\x00\x00\x00\x00\x00\x00"],
+                    [(p[3], frame) for p in pkts])
+
+
+def ogg_file(headers: list[bytes], packets_: list[tuple[bytes, int]]) -> bytes:
+    """Ogg pages (RFC 3533): each header and each (packet, samples) on a page of its own."""
     def page(data: bytes, seqno: int, granule: int, flags: int) -> bytes:
         lacing = bytes([255] * (len(data) // 255) + [len(data) % 255])
         head = (b"OggS\x00" + bytes([flags]) + granule.to_bytes(8, "little")
@@ -196,13 +212,20 @@ def ogg_opus(pkts: list) -> bytes:
         crc = _ogg_crc(head + data)
         return head[:22] + crc.to_bytes(4, "little") + head[26:] + data
 
-    opus_head = b"OpusHead\x01\x01\x00\x00" + (48000).to_bytes(4, "little") + b"\0\0\0"
-    out = [page(opus_head, 0, 0, 2), page(b"OpusTags\0\0\0\0\0\0\0\0", 1, 0, 0)]
+    out = [page(h, i, 0, 2 if i == 0 else 0) for i, h in enumerate(headers)]
     granule = 0
-    for i, (_seq, _ts, _pt, payload) in enumerate(pkts):
-        granule += opus_samples(payload)
-        out.append(page(payload, i + 2, granule, 4 if i == len(pkts) - 1 else 0))
+    for i, (data, samples) in enumerate(packets_):
+        granule += samples
+        last = i == len(packets_) - 1
+        out.append(page(data, i + len(headers), granule, 4 if last else 0))
     return b"".join(out)
+
+
+def ogg_opus(pkts: list) -> bytes:
+    """A minimal Ogg Opus file (RFC 7845): mono OpusHead, pre-skip 0."""
+    opus_head = b"OpusHead\x01\x01\x00\x00" + (48000).to_bytes(4, "little") + b"\0\0\0"
+    return ogg_file([opus_head, b"OpusTags\0\0\0\0\0\0\0\0"],
+                    [(p[3], opus_samples(p[3])) for p in pkts])
 
 
 def _ogg_crc(data: bytes) -> int:
@@ -239,6 +262,8 @@ def reference(path: Path, ssrc: int, sport: int, kind: str) -> np.ndarray:
     if kind.startswith("g726"):
         fmt, bits = kind.split("-")
         return ffmpeg(["-f", fmt, "-code_size", bits, "-sample_rate", "8000"], payload, ".g726")
+    if kind.startswith("speex"):
+        return ffmpeg(["-c:a", "speex"], ogg_speex(pkts, int(kind[5:])), ".spx")
     if kind == "ilbc":
         return ffmpeg(["-f", "ilbc"], b"#!iLBC30\n" + payload, ".lbc")
     if kind == "opus":
