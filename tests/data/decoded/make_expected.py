@@ -3,7 +3,7 @@
 Path per stream: tshark extracts the RTP payloads (``-T fields -e rtp.payload``); this
 script deduplicates them by sequence number, builds the codec's raw or storage file
 (G.711/G.722/G.726/G.729 raw, iLBC ``#!iLBC30``, AMR ``#!AMR``/``#!AMR-WB`` with frames
-repacked here by a separate bit-string parser, Opus in an Ogg file written here) and
+repacked here by a separate bit-string parser, Opus/Speex in Ogg files written here) and
 decodes it with the FFmpeg CLI (Debian 5.1) to s16le — or, for AMR, with Debian's
 libopencore-amr through ctypes (the 3GPP reference decoder, the one CallScope uses
 inside PyAV's own build). Gaps are filled as the timeline documents: silence, AMR
