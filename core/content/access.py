@@ -42,6 +42,12 @@ DECODE_AS: tuple[Codec, ...] = (
 )
 
 
+__all__ = [
+    "ContentSource", "Spectrogram", "Timeline", "coarse_levels", "decode_for_listening",
+    "export_wav", "full_spectrogram",
+]
+
+
 @dataclass
 class ContentSource:
     """A capture's analysis plus the means to reach its payloads once granted."""

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from callscope.core.content.access import ContentSource, align_timelines, decode_for_listening
-from callscope.core.media.player import Player, output_devices
+from callscope.core.media.player import AudioUnavailable, Player, output_devices
 from callscope.core.model import Codec
 from callscope.core.privacy.gate import ContentGate
 from callscope.core.privacy.grant import Grant
 
-__all__ = ["GrantedPlayback", "output_devices"]
+__all__ = ["AudioUnavailable", "GrantedPlayback", "output_devices"]
 
 
 class GrantedPlayback:

@@ -27,9 +27,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from callscope.core.content.access import ContentSource, export_wav
-from callscope.core.content.playback import GrantedPlayback, output_devices
+from callscope.core.content.playback import AudioUnavailable, GrantedPlayback, output_devices
 from callscope.core.errors import CallScopeError
-from callscope.core.media.player import AudioUnavailable
 from callscope.core.privacy.grant import Grant
 from callscope.gui.content.player_bar import BOTH, PlayerBar
 from callscope.gui.content.plot_cursors import PlotCursors

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from callscope.core.content.access import ContentSource, coarse_levels, full_spectrogram
+from callscope.core.content.access import (
+    ContentSource,
+    Spectrogram,
+    coarse_levels,
+    full_spectrogram,
+)
 from callscope.core.errors import CallScopeError
 from callscope.core.privacy.grant import Grant
 from callscope.gui.content.spectrogram_view import SpectrogramView
@@ -114,7 +120,7 @@ class SpectrogramController(QObject):
 
     def _coarse_ready(self, stream_id: int, note: str, result: object) -> None:
         if stream_id == self.stream_id == self._coarse_for:
-            spec, start_s = result  # type: ignore[misc]
+            spec, start_s = cast(tuple[Spectrogram, float], result)
             self.view.show_coarse(spec, start_s, note)
 
     def _coarse_failed(self, stream_id: int, message: str) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from callscope.core.media.spectrogram import Spectrogram
+from callscope.core.content.access import Spectrogram
 from callscope.gui.views.stream_plot_view import AXIS_WIDTH
 
 LEVELS_DB = (-100.0, 0.0)

@@ -15,16 +15,18 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from callscope.core.errors import CallScopeError
 from callscope.core.privacy.consent_store import record_path
+from callscope.core.privacy.scrub import export_scrubbed_audited
 from callscope.gui.content.capture_content import CaptureContent
 from callscope.gui.privacy.audit_viewer import AuditViewer
 from callscope.gui.privacy.consent_record_dialog import ConsentRecordDialog
 from callscope.gui.privacy.retention_prompt import RetentionPrompt, find_expired
 from callscope.gui.privacy.session import PrivacySession
 from callscope.gui.views.capture_view import CaptureView
+from callscope.gui.workers import BackgroundJob, run_in_background
 
 
 class WindowPrivacy(QObject):
@@ -36,12 +38,15 @@ class WindowPrivacy(QObject):
         self.session = session or PrivacySession()
         self.contents: dict[CaptureView, CaptureContent] = {}
         self.viewer: AuditViewer | None = None
+        self.jobs: list[BackgroundJob] = []
 
     def build_menu(self, menu: QMenu) -> None:
         """Fill the Privacy menu."""
         menu.addAction(self.tr("Audit &Log…"), self.show_audit_log)
         menu.addAction(self.tr("&Consent Record of This Capture…"), self.edit_current_record)
         menu.addAction(self.tr("&Expired Captures…"), self.offer_purge)
+        menu.addSeparator()
+        menu.addAction(self.tr("Export &Scrubbed Copy for Escalation…"), self.export_scrubbed)
 
     def startup(self) -> None:
         """Offer to purge captures past retention (after the window is shown)."""
@@ -102,6 +107,38 @@ class WindowPrivacy(QObject):
         dialog.accepted.connect(lambda: view.set_notice(""))
         dialog.open()
 
+    def export_scrubbed(self, output: str | None = None) -> BackgroundJob | None:
+        """Write a content-free copy of the capture in front (logged), off the GUI thread."""
+        view = getattr(self.window, "current_view", lambda: None)()
+        if not isinstance(view, CaptureView):
+            return None
+        if output is None:
+            suggested = str(Path(view.path).with_suffix("")) + "-scrubbed.pcap"
+            output, _ = QFileDialog.getSaveFileName(
+                self.window, self.tr("Export Scrubbed Copy"), suggested,
+                self.tr("Captures (*.pcap *.pcapng)"),
+            )
+            if not output:
+                return None
+        work = partial(export_scrubbed_audited, self.session.log, self.session.actor,
+                       view.path, output)
+        job = run_in_background(work, self)
+        job.finished.connect(partial(self._scrubbed, output))
+        job.failed.connect(partial(self._scrub_failed, output))
+        job.start()
+        self.jobs.append(job)
+        return job
+
+    def _scrubbed(self, output: str, report: object) -> None:
+        verified = getattr(report, "verified", None)
+        text = (self.tr("Scrubbed copy written to {0}; stream metrics verified identical.")
+                if verified else self.tr("Scrubbed copy written to {0}."))
+        self.window.statusBar().showMessage(text.format(output), 10_000)
+
+    def _scrub_failed(self, output: str, message: str) -> None:
+        QMessageBox.warning(self.window, self.tr("Export Scrubbed Copy"),
+                            self.tr("{0}\n\n{1}").format(output, message))
+
     def capture_closed(self, view: CaptureView) -> None:
         """Stop content use for a tab that goes away."""
         content = self.contents.pop(view, None)
@@ -110,6 +147,9 @@ class WindowPrivacy(QObject):
 
     def close(self) -> None:
         """Stop every player, revoke grants and seal the audit log."""
+        for job in self.jobs:
+            if job.running:
+                job.wait(60_000)
         for content in self.contents.values():
             content.close()
         self.contents.clear()
