@@ -11,7 +11,8 @@ import argparse
 from pathlib import Path
 
 from callscope.core.analysis import analyze
-from callscope.core.content.access import ContentSource, export_wav
+from callscope.core.content.access import DECODE_AS, ContentSource, export_wav
+from callscope.core.model import Codec
 from callscope.core.privacy.audit_log import AuditLog
 from callscope.core.privacy.gate import ContentGate
 
@@ -30,7 +31,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--case", required=True, metavar="REF", help="case/ticket reference")
     p.add_argument("--reason", required=True, metavar="TEXT", help="why, in words")
     p.add_argument("-o", "--output", required=True, metavar="OUT.wav")
+    p.add_argument(
+        "--codec", metavar="NAME[/RATE]", type=parse_codec,
+        help="decode as this codec, for streams found without signalling "
+        f"({', '.join(sorted({c.name for c in DECODE_AS}))})",
+    )
     p.set_defaults(func=run_export)
+
+
+def parse_codec(text: str) -> Codec:
+    """``AMR``, ``AMR-WB/16000``, ``opus/48000``: a codec from the "decode as" list."""
+    name, _, rate = text.partition("/")
+    for codec in DECODE_AS:
+        if codec.name.lower() == name.lower() and (not rate or str(codec.clock_rate) == rate):
+            return codec
+    raise argparse.ArgumentTypeError(f"unknown codec {text!r}")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -45,7 +60,7 @@ def run_export(args: argparse.Namespace) -> int:
                 case_ref=args.case, reason=args.reason,
             )
             out = export_wav(gate, grant, ContentSource(path, result), args.stream,
-                             Path(args.output))
+                             Path(args.output), codec=args.codec)
         finally:
             gate.close()
     print(f"wrote {out}")

@@ -43,8 +43,8 @@ DECODE_AS: tuple[Codec, ...] = (
 
 
 __all__ = [
-    "ContentSource", "Spectrogram", "Timeline", "coarse_levels", "decode_for_listening",
-    "export_wav", "full_spectrogram",
+    "DECODE_AS", "ContentSource", "Spectrogram", "Timeline", "align_timelines",
+    "coarse_levels", "decode_for_listening", "export_wav", "full_spectrogram",
 ]
 
 
