@@ -6,7 +6,8 @@ signal, and never mutated afterwards. Every job can be cancelled and waited for.
 
 Signals of :class:`AnalysisJob`
     progress(int done, int total, str stage, int streams): at most every 50 ms.
-    finished(object): the :class:`~callscope.core.model.AnalysisResult`.
+    finished(object): the :class:`~callscope.core.model.AnalysisResult`; the job's
+        ``plot_series`` then holds every stream's plot bins and event times.
     failed(str): a one-line message for the user (the core's message when it has one).
     cancelled(): the user's Cancel took effect.
 """
@@ -25,6 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from callscope.core.errors import CallScopeError, CancelledError
 from callscope.core.model import AnalysisResult
 from callscope.core.progress import CancelToken, Progress, ProgressCallback
+from callscope.gui.views.plot_data import StreamPlotSeries, prepare_all
 
 PROGRESS_INTERVAL_S = 0.05
 
@@ -152,13 +154,25 @@ class BackgroundJob(QObject):
 
 
 class AnalysisJob(BackgroundJob):
-    """Analyse one capture in the background (see the module docstring's signals)."""
+    """Analyse one capture in the background (see the module docstring's signals).
+
+    After the core's analysis, the same thread prepares what the stream plots draw
+    (bins, event times: ~40 ms per million packets) so the GUI thread never does.
+    ``analysed_at`` is the ``time.perf_counter()`` at which the core returned.
+    """
 
     def __init__(self, path: str | Path, parent: QObject | None = None) -> None:
         self.path = str(path)
-        super().__init__(
-            lambda progress, cancel: run_analysis(self.path, progress, cancel), parent
-        )
+        self.plot_series: dict[int, StreamPlotSeries] = {}
+        self.analysed_at: float | None = None
+        super().__init__(self._analyse, parent)
+
+    def _analyse(self, progress: ProgressCallback, cancel: CancelToken) -> AnalysisResult:
+        # Runs on the worker thread; the attributes are read after ``finished`` only.
+        result = run_analysis(self.path, progress, cancel)
+        self.analysed_at = time.perf_counter()
+        self.plot_series = prepare_all(result.streams, cancel.raise_if_cancelled)
+        return result
 
 
 def run_in_background(

@@ -196,6 +196,8 @@ class CaptureView(QStackedWidget):
     def set_result(self, result: AnalysisResult) -> None:
         """Show ``result``: tables filled, the first call's streams plotted."""
         self.result = result
+        if self.job is not None:  # bins and event times the worker prepared for the plots
+            self.plot_view.set_plot_series(self.job.plot_series)
         info = result.capture
         parts = [
             f"<b>{Path(info.path).name}</b>",
@@ -217,17 +219,17 @@ class CaptureView(QStackedWidget):
         self.restore_layout()
         self._fit_tables_height()
         if result.streams:
-            # Plot on the next event-loop turn: the tables paint first, and the loop
-            # never runs the table fill and the plotting in one stretch.
+            # Plot on a later event-loop turn, once the plots are built: the tables paint
+            # first, and the loop never runs the table fill and the plotting in one stretch.
             first = result.calls[0].stream_ids if result.calls else []
             ids = first or [result.streams[0].id]
-            QTimer.singleShot(0, lambda: self._select_initial(ids))
+            self.plot_view.when_built(lambda: self._select_initial(ids))
         else:
             self._emit_loaded()
 
     def _select_initial(self, ids: list[int]) -> None:
         self.stream_table.select_stream_ids(ids)
-        self._emit_loaded()
+        QTimer.singleShot(1, self, self._emit_loaded)  # the plots paint before listeners run
 
     def _emit_loaded(self) -> None:
         if self.result is not None:
