@@ -210,8 +210,9 @@ class Bench:
         fig = JobsFigure(len(captures), sent_each, sum(c.packets for c in captures),
                          Summary.of(timed[1]), Summary.of(timed[2]), (load0, load_average()))
         print(f"    --jobs 1 {fig.jobs1.wall_s:.2f} s, --jobs 2 {fig.jobs2.wall_s:.2f} s: "
-              f"speed-up {fig.speedup:.2f}× (load {fig.load[0]:.1f}–{fig.load[1]:.1f})",
-              flush=True)
+              f"speed-up {fig.speedup:.2f}× (load {fig.load[0]:.1f}–{fig.load[1]:.1f}, "
+              f"others' CPU {100 * fig.jobs1.others_share:.0f} % / "
+              f"{100 * fig.jobs2.others_share:.0f} %)", flush=True)
         return fig
 
 
@@ -231,7 +232,8 @@ def _print_figure(f: Figure) -> None:
         text += (f" | tshark {f.tshark.wall_s:.2f} s, {f.tshark.maxrss_bytes / (1 << 20):.0f} "
                  f"MiB: {f.time_ratio:.1f}× faster, RSS {f.rss_ratio:.2f}× "
                  f"(tshark truth {f.tshark_truth})")
-    print(f"{text} | load {f.load[0]:.1f}–{f.load[1]:.1f}", flush=True)
+    print(f"{text} | load {f.load[0]:.1f}–{f.load[1]:.1f}, others' CPU "
+          f"{100 * c.others_share:.0f} %", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,9 @@ child (and of any grandchildren it waited for, such as a process pool's workers)
 
 from __future__ import annotations
 
+import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,6 +36,7 @@ class RunStats:
     stderr: str
     anon_bytes: int = 0  # highest RssAnon sampled from /proc (Linux; 0 elsewhere)
     file_bytes: int = 0  # highest RssFile sampled: mapped file pages (mmap'ed captures)
+    others_share: float = math.nan  # CPU other processes used meanwhile, share of all cores
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Summary:
     maxrss_bytes: int
     anon_bytes: int = 0
     file_bytes: int = 0
+    others_share: float = math.nan
 
     @staticmethod
     def of(runs: Sequence[RunStats]) -> Summary:
@@ -56,6 +60,7 @@ class Summary:
             maxrss_bytes=round(statistics.median(r.maxrss_bytes for r in runs)),
             anon_bytes=round(statistics.median(r.anon_bytes for r in runs)),
             file_bytes=round(statistics.median(r.file_bytes for r in runs)),
+            others_share=statistics.median(r.others_share for r in runs),
         )
 
 
@@ -91,6 +96,22 @@ class RssSampler(threading.Thread):
             self.sample()
 
 
+def busy_cpu_s() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat), NaN where unavailable."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return math.nan
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _self_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rss_bytes(maxrss: int) -> int:
     """ru_maxrss in bytes: Linux reports KiB, macOS bytes."""
     return maxrss if sys.platform == "darwin" else maxrss * 1024
@@ -102,6 +123,7 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> RunSt
         raise RuntimeError("the benchmark needs os.wait4 (Linux or macOS)")
     out: list[bytes] = []
     err: list[bytes] = []
+    busy0, self0 = busy_cpu_s(), _self_cpu_s()
     started = time.perf_counter()
     proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None and proc.stderr is not None
@@ -116,18 +138,21 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> RunSt
     sampler.join()
     for reader in readers:
         reader.join()
+    cpu = usage.ru_utime + usage.ru_stime
+    others = busy_cpu_s() - busy0 - cpu - (_self_cpu_s() - self0)
     proc.stdout.close()
     proc.stderr.close()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return RunStats(
         wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
+        cpu_s=cpu,
         maxrss_bytes=_rss_bytes(usage.ru_maxrss),
         returncode=proc.returncode,
         stdout=b"".join(out).decode("utf-8", "replace"),
         stderr=b"".join(err).decode("utf-8", "replace"),
         anon_bytes=sampler.anon,
         file_bytes=sampler.file,
+        others_share=max(others, 0.0) / (wall * (os.cpu_count() or 1)),
     )
 
 

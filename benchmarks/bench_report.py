@@ -202,8 +202,8 @@ def figures_table(figures: Sequence[Figure]) -> list[str]:
     rows = ["| Capture | Packets | File MB | CallScope wall s | CPU s | Peak RSS MiB "
             "| anon/file MiB | pkt/s (wall) | RSS B/pkt | Core pkt/s (CPU) | Core pkt/s (wall) "
             "| tshark wall s | tshark RSS MiB | tshark ÷ CallScope time | CallScope ÷ tshark RSS "
-            "| tshark truth | Load |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+            "| tshark truth | Load | Others' CPU |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for f in figures:
         c, t = f.callscope, f.tshark
         rows.append(
@@ -214,7 +214,8 @@ def figures_table(figures: Sequence[Figure]) -> list[str]:
             f"| {f.packets / f.core_wall_s / 1e6:.2f} M "
             f"| {f'{t.wall_s:.2f}' if t else '–'} | {_mib(t.maxrss_bytes) if t else '–'} "
             f"| {_opt(f.time_ratio, '.1f')}{'×' if t else ''} | {_opt(f.rss_ratio, '.2f')} "
-            f"| {f.tshark_truth or '–'} | {f.load[0]:.1f}–{f.load[1]:.1f} |")
+            f"| {f.tshark_truth or '–'} | {f.load[0]:.1f}–{f.load[1]:.1f} "
+            f"| {_opt(100 * c.others_share, '.0f')} % |")
     return rows
 
 
@@ -222,11 +223,13 @@ def jobs_table(jobs: JobsFigure) -> list[str]:
     """``--jobs 1`` against ``--jobs 2`` over one folder."""
     head = f"{jobs.captures} × {size_label(jobs.sent_each)}"
     rows = ["| Captures | Packets | --jobs 1 wall s | --jobs 2 wall s | Speed-up "
-            "| --jobs 2 CPU s | --jobs 2 peak RSS MiB | Load |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|"]
+            "| --jobs 2 CPU s | --jobs 2 peak RSS MiB | Load | Others' CPU (1 / 2) |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     rows.append(f"| {head} | {jobs.packets:,} | {jobs.jobs1.wall_s:.2f} "
                 f"| {jobs.jobs2.wall_s:.2f} | {jobs.speedup:.2f}× | {jobs.jobs2.cpu_s:.2f} "
-                f"| {_mib(jobs.jobs2.maxrss_bytes)} | {jobs.load[0]:.1f}–{jobs.load[1]:.1f} |")
+                f"| {_mib(jobs.jobs2.maxrss_bytes)} | {jobs.load[0]:.1f}–{jobs.load[1]:.1f} "
+                f"| {_opt(100 * jobs.jobs1.others_share, '.0f')} % / "
+                f"{_opt(100 * jobs.jobs2.others_share, '.0f')} % |")
     return rows
 
 
@@ -259,7 +262,8 @@ def markdown(figures: Sequence[Figure], jobs: JobsFigure | None, targets: Sequen
         "`callscope.core.analysis.analyze` inside one process "
         "with `time.process_time` (CPU seconds of all its threads: the one-core figure) and "
         "with the wall clock, imports excluded. Load is the 1-minute load average "
-        "before–after each measurement.", ""]
+        "before–after each measurement; Others' CPU is the share of all cores that other "
+        "processes used during CallScope's runs (/proc/stat): the machine is shared.", ""]
     if profile:
         lines += ["### Profile (cProfile, in-process analyze)", "", "```", profile.rstrip(),
                   "```", ""]
