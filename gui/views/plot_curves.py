@@ -114,7 +114,14 @@ class EnvelopeSteps(pg.PlotDataItem, ViewFitted):
         return self._values
 
     def _draw(self, lo: float, hi: float, pixels: int) -> None:
-        x, y, stepped = decimate.step_envelope(self._edges, self._values, lo, hi, pixels)
+        edges = self._edges
+        x, y, stepped = decimate.step_envelope(edges, self._values, lo, hi, pixels)
+        base = self.opts["fillLevel"]
+        if not stepped and len(x) and base is not None:
+            # Close the outline down to the fill level at the data's ends, as steps do.
+            head, tail = lo <= edges[0], hi >= edges[-1]
+            x = np.concatenate((edges[:1] if head else [], x, edges[-1:] if tail else []))
+            y = np.concatenate(([base] if head else [], y, [base] if tail else []))
         self.setData(x, y, stepMode="center" if stepped else None)
 
 
