@@ -200,3 +200,16 @@ def test_a_loaded_capture_plots_with_the_workers_series(qtbot: QtBot, tmp_path) 
     for stream in view.plot_view.streams:
         loss = view.plot_view.series_items[(stream.id, "loss")]
         assert loss.xData is view.job.plot_series[stream.id].loss.edges
+
+
+def test_switching_the_rate_unit_redraws_the_bit_rate_fitted_to_the_view(qtbot: QtBot) -> None:
+    stream = long_stream()
+    view = _view(qtbot, stream)
+    prepared = plot_data.prepare(stream.series)
+    view.rate_unit.setCurrentIndex(view.rate_unit.findData("kbps"))
+    rate = view.series_items[(stream.id, "rate")]
+    np.testing.assert_array_equal(rate.yData, prepared.bitrate.values)
+    x, y = _drawn(view, stream, "rate")
+    assert len(x) == len(y) > 0  # 4000 one-second bins on ~1000 pixels: a line, not steps
+    assert y.max() == prepared.bitrate.values.max()
+    assert len(view.plots["rate"].listDataItems()) == 1  # the packet-rate item is gone
