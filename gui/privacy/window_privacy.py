@@ -86,7 +86,9 @@ class WindowPrivacy(QObject):
             view.set_notice(self.tr("Audit log unavailable: content access is refused. ({0})")
                             .format(str(exc)))
         if result.streams:
-            self.contents[view] = CaptureContent(self.session, view, result)
+            content = CaptureContent(self.session, view, result)
+            self.contents[view] = content
+            content.start()
         if not record_path(sha).exists():
             view.set_notice(
                 self.tr("No consent record for this capture: header analysis only."),

@@ -79,6 +79,8 @@ def main() -> int:
     while not (view.ready and view in window.privacy.contents):
         app.processEvents()
     content = window.privacy.contents[view]
+    while not content.ready:
+        app.processEvents()
     content.spectro_ctl.wait()
     for _ in range(50):
         app.processEvents()

@@ -36,7 +36,11 @@ def _open_demo(qtbot: QtBot, tmp_path: Path) -> tuple[MainWindow, CaptureView]:
     qtbot.addWidget(window)
     window.show()
     (view,) = window.open_paths([str(capture)])
-    qtbot.waitUntil(lambda: view.ready and view in window.privacy.contents, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: view.ready and view in window.privacy.contents
+        and window.privacy.contents[view].ready,
+        timeout=20_000,
+    )
     return window, view
 
 
