@@ -12,6 +12,8 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from callscope.core.errors import CallScopeError
+
 EMPTY: NDArray[np.int16] = np.zeros(0, np.int16)
 
 
@@ -41,10 +43,17 @@ class AvCodec:
         bit_rate: int = 0,
         options: dict[str, str] | None = None,
     ) -> None:
-        import av  # imported here: PyAV is only needed once content is granted
-
+        try:
+            import av  # imported here: PyAV is only needed once content is granted
+        except ImportError as exc:  # a broken install must not show a traceback
+            raise CallScopeError(
+                f"audio decoding unavailable: the FFmpeg decoders (PyAV) cannot load ({exc})"
+            ) from None
         self._av = av
-        self.ctx: Any = cast(Any, av.CodecContext.create(name, "r"))
+        try:
+            self.ctx: Any = cast(Any, av.CodecContext.create(name, "r"))
+        except av.error.FFmpegError as exc:
+            raise CallScopeError(f"no {name} decoder in this FFmpeg build ({exc})") from None
         self.ctx.sample_rate = sample_rate
         self.ctx.layout = "stereo" if channels == 2 else "mono"
         if bit_rate:
