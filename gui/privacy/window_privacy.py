@@ -14,14 +14,17 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
+from callscope.core.content.reveal import reveal_parties
 from callscope.core.errors import CallScopeError
 from callscope.core.privacy.consent_store import record_path
 from callscope.core.privacy.scrub import export_scrubbed_audited
 from callscope.gui.content.capture_content import CaptureContent
+from callscope.gui.content.playback_controller import AskConsent
 from callscope.gui.privacy.audit_viewer import AuditViewer
+from callscope.gui.privacy.consent_dialog import ask_consent
 from callscope.gui.privacy.consent_record_dialog import ConsentRecordDialog
 from callscope.gui.privacy.retention_prompt import RetentionPrompt, find_expired
 from callscope.gui.privacy.session import PrivacySession
@@ -45,6 +48,7 @@ class WindowPrivacy(QObject):
         menu.addAction(self.tr("Audit &Log…"), self.show_audit_log)
         menu.addAction(self.tr("&Consent Record of This Capture…"), self.edit_current_record)
         menu.addAction(self.tr("&Expired Captures…"), self.offer_purge)
+        menu.addAction(self.tr("&Reveal Parties of the Selected Call…"), self.reveal_selected_call)
         menu.addSeparator()
         menu.addAction(self.tr("Export &Scrubbed Copy for Escalation…"), self.export_scrubbed)
 
@@ -140,6 +144,37 @@ class WindowPrivacy(QObject):
     def _scrub_failed(self, output: str, message: str) -> None:
         QMessageBox.warning(self.window, self.tr("Export Scrubbed Copy"),
                             self.tr("{0}\n\n{1}").format(output, message))
+
+    def reveal_selected_call(self, ask: AskConsent | None = None) -> tuple[str, str] | None:
+        """Show the selected call's numbers unmasked: consent step ("reveal"), logged first."""
+        view = getattr(self.window, "current_view", lambda: None)()
+        if not isinstance(view, CaptureView) or view not in self.contents:
+            return None
+        content = self.contents[view]
+        rows = view.call_table.selectionModel().selectedRows()
+        if not rows:
+            QMessageBox.information(self.window, self.tr("Reveal Parties"),
+                                    self.tr("Select a call first."))
+            return None
+        call = view.call_model.call_at(view.call_proxy.mapToSource(rows[0]).row())
+        streams = list(call.stream_ids) or [s.id for s in content.source.result.streams[:1]]
+        asking = ask or partial(ask_consent, self.session, content.source,
+                                parent=self.window)
+        grant = asking(streams, {"reveal"})
+        if grant is None:
+            return None
+        self.session.remember(grant)
+        try:
+            parties = reveal_parties(self.session.gate, grant, content.source, call.call_id)
+        except CallScopeError as exc:
+            QMessageBox.warning(self.window, self.tr("Reveal Parties"), str(exc))
+            return None
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Reveal Parties"),
+                          self.tr("From: {0}\nTo: {1}\n\n(This reveal is in the audit log.)")
+                          .format(*parties), QMessageBox.StandardButton.Ok, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+        return parties
 
     def capture_closed(self, view: CaptureView) -> None:
         """Stop content use for a tab that goes away."""

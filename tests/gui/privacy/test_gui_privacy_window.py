@@ -87,3 +87,13 @@ def test_scrubbed_copy_from_the_menu_is_logged(qtbot: QtBot, tmp_path: Path) -> 
         pass
     assert out.is_file() and out.stat().st_size > 0
     assert "EXPORT_SCRUBBED" in _actions()
+
+
+def test_reveal_needs_the_consent_step_and_is_logged_first(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    window, view = _open_demo(qtbot, tmp_path)
+    view.select_call_row(0)
+    asked: list[set[str]] = []
+    assert window.privacy.reveal_selected_call(lambda s, a: asked.append(a)) is None
+    assert asked == [{"reveal"}] and "REVEAL" not in _actions()
