@@ -24,12 +24,12 @@ from callscope.core.rtp.rtcp import (
     BYE,
     PSFB,
     RR,
-    RTCP_TYPES,
     RTPFB,
     SDES,
     SR,
     SRTCP_TAG_LENGTHS,
     XR,
+    walk_compound,
 )
 from callscope.core.rtp.rtcp import parse_compound as parse_rtcp
 
@@ -42,25 +42,6 @@ through (fixed header, 15 CSRCs, extension header: 80 bytes + 64)."""
 KEPT_WHOLE = frozenset({SR, RR, XR, RTPFB, PSFB})
 STUN_HEADER = 20
 DTLS_HEADER = 13
-
-
-def _walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
-    """(start, end) of each RTCP packet from the start, and where the walk stopped.
-
-    The same walk as the analysis's parser (``rtcp._walk``), written out here so
-    that the scrubber knows exactly which header words the analysis looks at.
-    """
-    spans: list[tuple[int, int]] = []
-    at = 0
-    while at + 4 <= len(data):
-        if data[at] >> 6 != 2 or data[at + 1] not in RTCP_TYPES:
-            break
-        end = at + 4 * (int.from_bytes(data[at + 2 : at + 4], "big") + 1)
-        if end > len(data):
-            break
-        spans.append((at, end))
-        at = end
-    return spans, at
 
 
 def _sdes(data: bytes, out: bytearray, at: int, end: int, ps: Pseudonymizer) -> None:
@@ -119,7 +100,7 @@ def scrub_rtcp(data: bytes, ps: Pseudonymizer) -> bytes:
     (checked); if no scrubbed form parses the same, the datagram is zeroed but for its
     header words (reception reports may then be lost for it).
     """
-    spans, stop = _walk(data)
+    spans, stop = walk_compound(data)
     if not spans:
         return bytes(len(data))
     before = parse_rtcp(data)

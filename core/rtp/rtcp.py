@@ -170,8 +170,11 @@ def _packet(data: bytes, at: int, end: int) -> RtcpPacket:
     return RtcpPacket(packet_type, ssrc)
 
 
-def _walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
-    """(start, end) of each well-formed packet from the start, and where the walk stopped."""
+def walk_compound(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """(start, end) of each well-formed packet from the start, and where the walk stopped.
+
+    Public so that the scrubbed export reads exactly the header words the analysis reads.
+    """
     spans: list[tuple[int, int]] = []
     at = 0
     while at + 4 <= len(data):
@@ -191,7 +194,7 @@ def parse_compound(data: bytes) -> RtcpCompound | None:
     Fewer than ``SRTCP_MIN_TRAILER`` bytes after the last packet are ignored (some
     stacks pad datagrams; Wireshark accepts them too).
     """
-    spans, stop = _walk(data)
+    spans, stop = walk_compound(data)
     if not spans:
         return None
     trailer = len(data) - stop
