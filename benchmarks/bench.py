@@ -209,7 +209,8 @@ class Bench:
             return None
         fig = JobsFigure(len(captures), sent_each, sum(c.packets for c in captures),
                          Summary.of(timed[1]), Summary.of(timed[2]), (load0, load_average()))
-        print(f"    --jobs 1 {fig.jobs1.wall_s:.2f} s, --jobs 2 {fig.jobs2.wall_s:.2f} s: "
+        print(f"    --jobs 1 {fig.jobs1.wall_s:.2f} s ({_runs(fig.jobs1)}), --jobs 2 "
+              f"{fig.jobs2.wall_s:.2f} s ({_runs(fig.jobs2)}): "
               f"speed-up {fig.speedup:.2f}× (load {fig.load[0]:.1f}–{fig.load[1]:.1f}, "
               f"others' CPU {100 * fig.jobs1.others_share:.0f} % / "
               f"{100 * fig.jobs2.others_share:.0f} %)", flush=True)
@@ -221,16 +222,21 @@ def _median(values: list[float]) -> float:
     return (values[n // 2] + values[(n - 1) // 2]) / 2 if n else math.nan
 
 
+def _runs(summary: Summary) -> str:
+    return "/".join(f"{w:.2f}" for w in summary.walls)
+
+
 def _print_figure(f: Figure) -> None:
     c = f.callscope
-    text = (f"    callscope {c.wall_s:.2f} s wall, {c.cpu_s:.2f} s CPU, "
+    text = (f"    callscope {c.wall_s:.2f} s wall ({_runs(c)}), {c.cpu_s:.2f} s CPU, "
             f"{c.maxrss_bytes / (1 << 20):.0f} MiB peak ({f.rss_per_packet:,.0f} B/pkt; "
             f"anon {c.anon_bytes / (1 << 20):.0f}, file {c.file_bytes / (1 << 20):.0f} MiB), "
             f"{f.pps / 1e6:.2f} M pkt/s; core {f.core_pps / 1e6:.2f} M pkt/s CPU, "
             f"{f.packets / f.core_wall_s / 1e6:.2f} M wall")
     if f.tshark:
-        text += (f" | tshark {f.tshark.wall_s:.2f} s, {f.tshark.maxrss_bytes / (1 << 20):.0f} "
-                 f"MiB: {f.time_ratio:.1f}× faster, RSS {f.rss_ratio:.2f}× "
+        text += (f" | tshark {f.tshark.wall_s:.2f} s ({_runs(f.tshark)}), "
+                 f"{f.tshark.maxrss_bytes / (1 << 20):.0f} MiB: {f.time_ratio:.1f}× faster, "
+                 f"RSS {f.rss_ratio:.2f}× "
                  f"(tshark truth {f.tshark_truth})")
     print(f"{text} | load {f.load[0]:.1f}–{f.load[1]:.1f}, others' CPU "
           f"{100 * c.others_share:.0f} %", flush=True)

@@ -50,6 +50,7 @@ class Summary:
     anon_bytes: int = 0
     file_bytes: int = 0
     others_share: float = math.nan
+    walls: tuple[float, ...] = ()  # every run's wall seconds, in run order
 
     @staticmethod
     def of(runs: Sequence[RunStats]) -> Summary:
@@ -61,6 +62,7 @@ class Summary:
             anon_bytes=round(statistics.median(r.anon_bytes for r in runs)),
             file_bytes=round(statistics.median(r.file_bytes for r in runs)),
             others_share=statistics.median(r.others_share for r in runs),
+            walls=tuple(r.wall_s for r in runs),
         )
 
 
