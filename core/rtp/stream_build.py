@@ -17,7 +17,6 @@ SRTP is decided from signalling or evidence, never from payload bytes alone:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,34 +66,46 @@ def wireshark_clock_rates(payload_types: list[int], endpoint: Endpoint | None) -
     return rates
 
 
-def _main_payload_type(counts: Counter[int], codecs: dict[int, Codec | None]) -> int:
-    """Most frequent type that is neither telephone-event nor comfort noise."""
+def _main_payload_type(ranked: list[int], codecs: dict[int, Codec | None]) -> int:
+    """Most frequent type that is neither telephone-event nor comfort noise.
+
+    ``ranked`` lists the types seen, most frequent first (ties: first seen first).
+    """
     media = [
-        pt for pt, _ in counts.most_common()
+        pt for pt in ranked
         if not is_telephone_event(codecs[pt]) and not is_comfort_noise(pt, codecs[pt])
     ]
-    return media[0] if media else counts.most_common(1)[0][0]
+    return media[0] if media else ranked[0]
 
 
 def _srtp_by_size(
-    table: PacketTable, header: RtpHeader, rows: NDArray[np.int64],
-    header_len: NDArray[np.int64], payload_type: int,
+    pts: NDArray[np.uint8], padding: NDArray[np.bool_], seq: NDArray[np.uint16],
+    stamp: NDArray[np.uint32], body: NDArray[np.int64], payload_type: int,
 ) -> bool:
-    """Constant-bitrate payloads carrying a 4- or 10-byte SRTP tag (see module doc)."""
+    """Constant-bitrate payloads carrying a 4- or 10-byte SRTP tag (see module doc).
+
+    Inputs are the stream's columns in arrival order, shape (n,); ``body`` is the
+    payload length after the RTP header (bytes).
+    """
     per_tick = BYTES_PER_TICK.get(payload_type)
-    if per_tick is None or len(rows) < 3:
+    if per_tick is None or len(pts) < 3:
         return False
-    same = (header.payload_type[rows] == payload_type) & ~header.padding[rows]
-    seq = header.seq[rows].astype(np.int64)
-    stamp = header.timestamp[rows].astype(np.int64)
-    step = (np.diff(seq) % 65536 == 1) & same[1:] & same[:-1]
-    ticks = np.diff(stamp) % (1 << 32)
+    same = (pts == payload_type) & ~padding
+    step = (np.diff(seq) == 1) & same[1:] & same[:-1]  # uint16 diff wraps modulo 65536
     if not step.any():
         return False
+    ticks = np.diff(stamp)  # uint32 diff wraps modulo 2**32
     tick = float(np.median(ticks[step]))
-    body = (table.length[rows] - header_len[rows]).astype(np.float64)[1:][step]
-    extra = np.rint(body - tick * per_tick)
+    extra = np.rint(body[1:][step] - tick * per_tick)
     return any(float(np.mean(extra == tag)) >= 0.9 for tag in SRTP_TAG_BYTES)
+
+
+def _ranked(pts: NDArray[np.uint8], counts: NDArray[np.intp], seen: list[int]) -> list[int]:
+    """Payload types seen, most frequent first; ties in order of first appearance."""
+    if len(seen) == 1:
+        return seen
+    first = {pt: int(np.argmax(pts == pt)) for pt in seen}
+    return sorted(seen, key=lambda pt: (-int(counts[pt]), first[pt]))
 
 
 def build_stream(
@@ -103,22 +114,25 @@ def build_stream(
     """The Stream of ``info.rows`` (id 0: the caller numbers streams afterwards)."""
     rows = info.rows
     pts = header.payload_type[rows]
-    counts = Counter(pts.tolist())
-    seen = sorted(counts)
+    counts = np.bincount(pts, minlength=256)
+    seen: list[int] = np.flatnonzero(counts).tolist()
     codecs = _codecs_seen(seen, info.endpoint)
-    main = _main_payload_type(counts, codecs)
+    main = _main_payload_type(_ranked(pts, counts, seen), codecs)
     main_codec = codecs[main]
     clock_rates = wireshark_clock_rates(seen, info.endpoint)
     events = frozenset(pt for pt, c in codecs.items() if is_telephone_event(c))
     noise = [pt for pt, c in codecs.items() if is_comfort_noise(pt, c)]
+    seq = header.seq[rows]
+    stamp = header.timestamp[rows]
+    length = table.length[rows]
     stats, series = analyse_stream(
         frame=table.frame[rows],
         time_ns=table.time_ns[rows],
-        seq=header.seq[rows],
-        timestamp=header.timestamp[rows],
+        seq=seq,
+        timestamp=stamp,
         payload_type=pts,
         marker=header.marker[rows],
-        length=table.length[rows],
+        length=length,
         clock_rates=clock_rates,
         event_pts=events,
         capture_start_ns=capture_start_ns,
@@ -128,7 +142,8 @@ def build_stream(
     srtp = (
         (endpoint is not None and endpoint.media.srtp)
         or info.dtls
-        or _srtp_by_size(table, header, rows, info.header_len, main)
+        or _srtp_by_size(pts, header.padding[rows], seq, stamp,
+                         length - info.header_len[rows], main)
     )
     return Stream(
         id=0,
@@ -149,7 +164,7 @@ def build_stream(
         end_ns=int(table.time_ns[int(rows[-1])]),
         stats=stats,
         series=series,
-        telephone_events=sum(counts[pt] for pt in events),
-        comfort_noise=sum(counts[pt] for pt in noise),
+        telephone_events=sum(int(counts[pt]) for pt in events),
+        comfort_noise=sum(int(counts[pt]) for pt in noise),
     )
 

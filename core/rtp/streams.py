@@ -75,12 +75,12 @@ def _flags_by_conversation(
     table: PacketTable, kinds: NDArray[np.uint8], wanted: NDArray[np.bool_]
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per row of ``table`` (``wanted`` rows only): its conversation carries QUIC; DTLS."""
-    evidence = np.isin(kinds, (Kind.QUIC, Kind.DTLS))
+    evidence = (kinds == Kind.QUIC) | (kinds == Kind.DTLS)
+    if not evidence.any():  # no QUIC/DTLS row: no flag to spread
+        return np.zeros(len(table), np.bool_), np.zeros(len(table), np.bool_)
     selected = np.flatnonzero(wanted | evidence)
     quic = np.zeros(len(table), np.bool_)
     dtls = np.zeros(len(table), np.bool_)
-    if len(selected) == 0:
-        return quic, dtls
     conversation = conversation_ids(table, selected)
     count = int(conversation.max()) + 1
     kind = kinds[selected]
