@@ -34,12 +34,55 @@ BYTES_PER_TICK = {0: 1.0, 8: 1.0, 9: 1.0, 18: 1 / 8}  # PCMU, PCMA, G722, G729
 
 
 @dataclass(frozen=True)
+class StreamColumns:
+    """Per-packet columns of one or more streams, stream after stream, shape (n,) each.
+
+    Gathered once for all streams (one fancy index per column instead of one per
+    column and stream); a stream's columns are then contiguous slices (views).
+    """
+
+    frame: NDArray[np.int64]
+    time_ns: NDArray[np.int64]
+    seq: NDArray[np.uint16]
+    timestamp: NDArray[np.uint32]
+    payload_type: NDArray[np.uint8]
+    marker: NDArray[np.bool_]
+    padding: NDArray[np.bool_]
+    length: NDArray[np.int32]  # bytes of the UDP payload
+    body: NDArray[np.int64]  # bytes after the RTP header (length - header length)
+
+    @classmethod
+    def gather(
+        cls, table: PacketTable, header: RtpHeader, header_len: NDArray[np.int64],
+        rows: NDArray[np.int64],
+    ) -> StreamColumns:
+        """The columns of table ``rows`` (``header_len`` per table row)."""
+        length = table.length[rows]
+        return cls(
+            frame=table.frame[rows], time_ns=table.time_ns[rows], seq=header.seq[rows],
+            timestamp=header.timestamp[rows], payload_type=header.payload_type[rows],
+            marker=header.marker[rows], padding=header.padding[rows], length=length,
+            body=length - header_len[rows],
+        )
+
+    def part(self, start: int, stop: int) -> StreamColumns:
+        """Rows ``start:stop`` of every column, as views."""
+        return StreamColumns(
+            frame=self.frame[start:stop], time_ns=self.time_ns[start:stop],
+            seq=self.seq[start:stop], timestamp=self.timestamp[start:stop],
+            payload_type=self.payload_type[start:stop], marker=self.marker[start:stop],
+            padding=self.padding[start:stop], length=self.length[start:stop],
+            body=self.body[start:stop],
+        )
+
+
+@dataclass(frozen=True)
 class StreamRows:
     """What the builder needs about one stream besides the table."""
 
     rows: NDArray[np.int64]  # table rows in arrival order
     endpoint: Endpoint | None  # the SDP announcement, None for heuristic streams
-    header_len: NDArray[np.int64]  # per table row
+    columns: StreamColumns  # the columns of ``rows``
     dtls: bool  # DTLS seen on the same address:port pair (DTLS-SRTP keying)
 
 
@@ -113,7 +156,8 @@ def build_stream(
 ) -> Stream:
     """The Stream of ``info.rows`` (id 0: the caller numbers streams afterwards)."""
     rows = info.rows
-    pts = header.payload_type[rows]
+    col = info.columns
+    pts = col.payload_type
     counts = np.bincount(pts, minlength=256)
     seen: list[int] = np.flatnonzero(counts).tolist()
     codecs = _codecs_seen(seen, info.endpoint)
@@ -122,17 +166,14 @@ def build_stream(
     clock_rates = wireshark_clock_rates(seen, info.endpoint)
     events = frozenset(pt for pt, c in codecs.items() if is_telephone_event(c))
     noise = [pt for pt, c in codecs.items() if is_comfort_noise(pt, c)]
-    seq = header.seq[rows]
-    stamp = header.timestamp[rows]
-    length = table.length[rows]
     stats, series = analyse_stream(
-        frame=table.frame[rows],
-        time_ns=table.time_ns[rows],
-        seq=seq,
-        timestamp=stamp,
+        frame=col.frame,
+        time_ns=col.time_ns,
+        seq=col.seq,
+        timestamp=col.timestamp,
         payload_type=pts,
-        marker=header.marker[rows],
-        length=length,
+        marker=col.marker,
+        length=col.length,
         clock_rates=clock_rates,
         event_pts=events,
         capture_start_ns=capture_start_ns,
@@ -142,8 +183,7 @@ def build_stream(
     srtp = (
         (endpoint is not None and endpoint.media.srtp)
         or info.dtls
-        or _srtp_by_size(pts, header.padding[rows], seq, stamp,
-                         length - info.header_len[rows], main)
+        or _srtp_by_size(pts, col.padding, col.seq, col.timestamp, col.body, main)
     )
     return Stream(
         id=0,
@@ -161,7 +201,7 @@ def build_stream(
         srtp=bool(srtp),
         found_by="sdp" if endpoint is not None else "heuristic",
         start_ns=int(table.time_ns[first]),
-        end_ns=int(table.time_ns[int(rows[-1])]),
+        end_ns=int(col.time_ns[-1]),
         stats=stats,
         series=series,
         telephone_events=sum(int(counts[pt]) for pt in events),

@@ -29,7 +29,7 @@ from callscope.core.rtp.header import header_lengths, padding_counts, parse_head
 from callscope.core.rtp.heuristic import conversation_ids, validate_groups
 from callscope.core.rtp.rtcp_link import link_reports, rtcp_rows
 from callscope.core.rtp.sdp_match import Endpoint, match_rows, sdp_endpoints
-from callscope.core.rtp.stream_build import StreamRows, build_stream
+from callscope.core.rtp.stream_build import StreamColumns, StreamRows, build_stream
 from callscope.core.rtp.tcp_framing import tcp_rows
 
 Payload = Callable[[int], bytes]
@@ -145,11 +145,15 @@ def find_streams(
             chosen.append((rows, None))
     chosen.sort(key=lambda item: (int(table.frame[item[0][0]]), int(item[0][0])))
 
+    every = np.concatenate([rows for rows, _ in chosen]) if chosen else np.zeros(0, np.int64)
+    columns = StreamColumns.gather(table, header, header_len, every)
+    bounds = np.cumsum([0] + [len(rows) for rows, _ in chosen]).tolist()
     streams: list[Stream] = []
     for done, (rows, endpoint) in enumerate(chosen, start=1):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        info = StreamRows(rows, endpoint, header_len, bool(dtls[int(rows[0])]))
+        part = columns.part(bounds[done - 1], bounds[done])
+        info = StreamRows(rows, endpoint, part, bool(dtls[int(rows[0])]))
         streams.append(build_stream(table, header, info, capture.info.start_ns))
         report(Progress("streams", done, len(chosen), streams_found=done))
 
