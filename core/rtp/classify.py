@@ -110,7 +110,7 @@ def classify(
     dtls_version = (head[:, 1].astype(np.int64) << 8) | head[:, 2]
     dtls = (b0 >= 20) & (b0 <= 25) & np.isin(dtls_version, DTLS_VERSIONS) & (length >= 13)
     turn = (b0 >= 0x40) & (b0 <= 0x4F) & (field16 + 4 <= length) & (field16 + 4 + 3 >= length)
-    quic_version = (head[:, 1:5].astype(np.int64) * [1 << 24, 1 << 16, 1 << 8, 1]).sum(axis=1)
+    quic_version = (head[:, 1].astype(np.int64) << 24) | (field16 << 8) | head[:, 4]  # bytes 1..4
     known_version = np.isin(quic_version, QUIC_VERSIONS) | ((quic_version >> 8) == 0xFF0000)
     # Long headers only: short headers carry no version (first byte 0x40..0x7F, never RTP
     # version 2). A greased fixed bit (RFC 9287) makes the first byte 0x80..0xBF: trusted

@@ -90,6 +90,8 @@ LUT_LIMIT = 1 << 22
 
 def _small_dense(values: NDArray[np.int64], value_range: int) -> tuple[NDArray[np.int64], int]:
     """Dense ids of non-negative ints below ``value_range``: lookup table, no sort."""
+    if value_range > LUT_LIMIT and len(values):
+        value_range = int(values.max()) + 1  # a wide column often holds small values (TEID 0)
     if value_range > LUT_LIMIT:
         ids, _, count = dense_ids(values.astype(np.uint64))
         return ids, count
