@@ -34,6 +34,10 @@ from callscope.core.rtp.payload_types import COMFORT_NOISE_PTS
 MIN_CLOCK_HZ = 1000  # Wireshark divides by clock // 1000; below 1000 Hz it would divide by 0
 
 
+_COMFORT_NOISE = np.zeros(256, dtype=bool)
+_COMFORT_NOISE[list(COMFORT_NOISE_PTS)] = True  # per payload type 0..255
+
+
 def _clock_table(clock_rates: Mapping[int, int], event_pts: frozenset[int]) -> NDArray[np.int64]:
     """Clock (Hz) per payload type 0..255; 0 where unknown, for events and below 1000 Hz."""
     table = np.zeros(256, dtype=np.int64)
@@ -92,7 +96,7 @@ def analyse_stream(
     j_series = timing.forward_fill(j_series, clocked, 0.0)
     delta_series = timing.forward_fill(tr.delta, in_seq & not_first, 0.0)
 
-    cn = np.isin(pt, list(COMFORT_NOISE_PTS))
+    cn = _COMFORT_NOISE[pt]
     after_cn = np.concatenate(([False], cn[:-1]))
     regular = not_first & ~mark & ~cn & ~after_cn & in_seq
     reg_idx = np.flatnonzero(regular)

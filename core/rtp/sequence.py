@@ -18,6 +18,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from callscope.core.rtp.timing import last_true_index
+
 LATE_WINDOW = 0xFF00  # Wireshark: a packet further than this below S is a wrap, not late
 
 
@@ -158,7 +160,7 @@ def wireshark_expected(seq: NDArray[np.uint16], in_time: NDArray[np.bool_]) -> i
     reset[1:] = t[1:] & (s[1:] > first)
     # latch value after each packet = kind of the last set/reset event (forward fill)
     events = set_ | reset
-    last_event = np.maximum.accumulate(np.where(events, np.arange(s.size), -1))
+    last_event = last_true_index(events)
     latch = np.where(last_event >= 0, set_[np.maximum(last_event, 0)], False)
     before = np.concatenate(([False], latch[:-1]))
     cycles = int(np.count_nonzero(set_ & ~before))

@@ -43,20 +43,37 @@ def in_time(timestamp: NDArray[np.uint32]) -> tuple[NDArray[np.bool_], NDArray[n
     return ok, offset
 
 
+def last_true_index(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """For each row i, the last index j <= i with ``mask[j]`` (-1 if none); shape (n,).
+
+    Shortcut for the usual case where every row after the first is set (no scan).
+    """
+    n = mask.size
+    if n and bool(mask[1:].all()):
+        idx = np.arange(n, dtype=np.int64)
+        if not mask[0]:
+            idx[0] = -1
+        return idx
+    found: NDArray[np.int64] = np.maximum.accumulate(
+        np.where(mask, np.arange(n, dtype=np.int64), -1))
+    return found
+
+
 def last_index_before(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     """For each row i, the last index j < i with ``mask[j]`` (-1 if none); shape (n,)."""
-    idx = np.where(mask, np.arange(mask.size), -1)
     prev = np.empty(mask.size, dtype=np.int64)
     if mask.size:
         prev[0] = -1
-        np.maximum.accumulate(idx[:-1], out=prev[1:])
+        prev[1:] = last_true_index(mask[:-1])
     return prev
 
 
 def forward_fill(values: NDArray[np.float64], mask: NDArray[np.bool_], initial: float) -> (
         NDArray[np.float64]):
     """Value of the last row j <= i with ``mask[j]`` (``initial`` before any); shape (n,)."""
-    idx = np.maximum.accumulate(np.where(mask, np.arange(mask.size), -1))
+    if mask.size and bool(mask[1:].all()):  # each row is its own last set row (or none)
+        return np.where(mask, values, initial)
+    idx = last_true_index(mask)
     return np.where(idx >= 0, values[np.maximum(idx, 0)], initial)
 
 
