@@ -14,12 +14,47 @@ from numpy.typing import NDArray
 
 from callscope.core.capture.table import PacketTable
 
+HASH_BITS = 16
+"""Slots of the hash table that makes dense ids without a sort when few keys are distinct."""
+HASH_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # odd 64-bit constants
+HASH_MIN_ROWS = 4096  # below this a sort is as fast
+
+
+def _ids_by_hash(key: NDArray[np.uint64]) -> tuple[NDArray[np.int64], int] | None:
+    """Dense ids (ascending key order) and their count, or None if two keys share a slot.
+
+    Multiplicative hashing into 2**HASH_BITS slots; one representative per slot,
+    then every row is checked against its slot's representative, so the ids are
+    exact whenever this returns.
+    """
+    size = 1 << HASH_BITS
+    for multiplier in HASH_MULTIPLIERS:
+        slot = ((key * np.uint64(multiplier)) >> np.uint64(64 - HASH_BITS)).astype(np.intp)
+        rep = np.zeros(size, np.uint64)
+        rep[slot] = key
+        if not np.array_equal(rep[slot], key):
+            continue
+        used = np.zeros(size, np.bool_)
+        used[slot] = True
+        slots = np.flatnonzero(used)
+        rank = np.zeros(size, np.int64)
+        rank[slots[np.argsort(rep[slots])]] = np.arange(slots.shape[0], dtype=np.int64)
+        return rank[slot], int(slots.shape[0])
+    return None
+
 
 def dense_ids(key: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
     """Dense ids 0..k-1 for the distinct values of ``key`` (ascending key order).
 
-    Returns (ids per element, stable sort order of the elements, k).
+    Returns (ids per element, stable sort order of the elements, k). Few distinct
+    keys (the usual case) need no sort of the keys: a hash table gives the ids and a
+    radix sort of the 16-bit ids gives the same stable order.
     """
+    hashed = _ids_by_hash(key) if key.shape[0] >= HASH_MIN_ROWS else None
+    if hashed is not None:
+        ids, count = hashed
+        narrow = ids.astype(np.uint16) if count <= 1 << 16 else ids
+        return ids, np.argsort(narrow, kind="stable").astype(np.int64, copy=False), count
     order = np.argsort(key, kind="stable")
     ordered = key[order]
     new = np.empty(len(key), np.bool_)
@@ -29,7 +64,7 @@ def dense_ids(key: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.in
     ids = np.empty(len(key), np.int64)
     ids[order] = sorted_ids
     count = int(sorted_ids[-1]) + 1 if len(key) else 0
-    return ids, order.astype(np.int64), count
+    return ids, order.astype(np.int64, copy=False), count
 
 
 def combine(high: NDArray[np.int64], low: NDArray[np.int64], low_count: int) -> NDArray[np.int64]:
