@@ -35,12 +35,6 @@ FORWARD_SHARE = 1 / 3
 PT_CHANGE_SHARE = 0.25
 
 
-def _wrap(delta: NDArray[np.int64], bits: int) -> NDArray[np.int64]:
-    """Signed difference modulo 2**bits (sequence numbers, timestamps)."""
-    half = 1 << (bits - 1)
-    return ((delta + half) % (1 << bits)) - half
-
-
 def validate_groups(groups: Groups, table: PacketTable, header: RtpHeader) -> NDArray[np.bool_]:
     """True per group that passes the rules above; shape (len(groups),)."""
     count = len(groups)
@@ -48,24 +42,24 @@ def validate_groups(groups: Groups, table: PacketTable, header: RtpHeader) -> ND
         return np.zeros(0, np.bool_)
     rows = groups.rows
     sizes = groups.sizes()
-    group = np.repeat(np.arange(count), sizes)
-    step_group = group[1:]
-    inside = group[1:] == group[:-1]
+    inside = np.ones(len(rows) - 1, np.bool_)  # step i (row i -> i + 1) stays in its group
+    inside[groups.starts[1:-1] - 1] = False
 
-    seq = header.seq[rows].astype(np.int64)
-    stamp = header.timestamp[rows].astype(np.int64)
-    d_seq = _wrap(np.diff(seq), 16)
-    d_ts = _wrap(np.diff(stamp), 32)
+    # unsigned differences wrap modulo 2**16 / 2**32; viewed as signed they are the
+    # steps of RFC 3550 A.1's modular arithmetic
+    d_seq = np.diff(header.seq[rows]).view(np.int16)
+    d_ts = np.diff(header.timestamp[rows]).view(np.int32)
     d_time = np.abs(np.diff(table.time_ns[rows])).astype(np.float64) / 1e9
-    pt_changed = np.diff(header.payload_type[rows].astype(np.int64)) != 0
+    pt_changed = np.diff(header.payload_type[rows]) != 0
 
     forward = inside & (d_seq >= 1) & (d_seq <= MAX_DROPOUT)
     seq_ok = inside & (d_seq >= -MAX_MISORDER) & (d_seq <= MAX_DROPOUT)
     ts_ok = forward & (d_ts >= 0) & (d_ts <= (d_time + 1.0) * MAX_CLOCK_HZ)
+    step_at = np.zeros(len(rows), np.int64)  # step_at[i]: flag of the step ending at row i
 
     def per_group(flags: NDArray[np.bool_]) -> NDArray[np.float64]:
-        sums = np.bincount(step_group, weights=flags.astype(np.float64), minlength=count)
-        return sums.astype(np.float64)
+        step_at[1:] = flags  # a group's first row ends no step of it (``inside`` is False)
+        return np.add.reduceat(step_at, groups.starts[:-1]).astype(np.float64)
 
     steps = (sizes - 1).astype(np.float64)
     n_forward = per_group(forward)
