@@ -48,13 +48,28 @@ def _void_gather(data: U8, offs: I64, width: int) -> U8:
     return out
 
 
+def _word_view(s: U8, col: int, size: int) -> NDArray[np.generic] | None:
+    """Big-endian words of ``size`` bytes at column ``col`` of every row as a strided view
+    (no copy), or None when the slab's layout does not allow it (then shift and OR)."""
+    if col % size or s.shape[1] % size or not s.flags.c_contiguous or s.shape[0] == 0:
+        return None
+    words: NDArray[np.generic] = s.view(np.dtype(f">u{size}"))[:, col // size]
+    return words
+
+
 def be16(s: U8, col: int) -> I64:
     """Big-endian 16-bit field at column ``col`` of a slab, as int64, shape (n,)."""
+    words = _word_view(s, col, 2)
+    if words is not None:
+        return words.astype(np.int64)
     return (s[:, col].astype(np.int64) << 8) | s[:, col + 1]
 
 
 def be32(s: U8, col: int) -> I64:
     """Big-endian 32-bit field at column ``col`` of a slab, as int64, shape (n,)."""
+    words = _word_view(s, col, 4)
+    if words is not None:
+        return words.astype(np.int64)
     hi = (s[:, col].astype(np.int64) << 8) | s[:, col + 1]
     lo = (s[:, col + 2].astype(np.int64) << 8) | s[:, col + 3]
     return (hi << 16) | lo
@@ -62,5 +77,7 @@ def be32(s: U8, col: int) -> I64:
 
 def be32_u32(s: U8, col: int) -> NDArray[np.uint32]:
     """Big-endian 32-bit field at column ``col`` as uint32 (addresses), shape (n,)."""
-    word = np.ascontiguousarray(s[:, col : col + 4]).view(">u4")[:, 0]
-    return word.astype(np.uint32)
+    words = _word_view(s, col, 4)
+    if words is None:
+        words = np.ascontiguousarray(s[:, col : col + 4]).view(">u4")[:, 0]
+    return words.astype(np.uint32)
