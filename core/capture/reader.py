@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.decode import CaptureDecoder
 from callscope.core.capture.formats import iter_records
-from callscope.core.capture.source import CaptureFile, file_sha256, open_capture
+from callscope.core.capture.source import CaptureFile, buffer_sha256, file_sha256, open_capture
 from callscope.core.capture.table import PacketTable
 from callscope.core.capture.tables import concat_tables
 from callscope.core.errors import CaptureError
@@ -31,17 +31,19 @@ def read_capture(
     """
     report = progress or no_progress
     stop_hash = CancelToken()
+    cf = open_capture(path)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        digest: Future[str] = pool.submit(file_sha256, path, cancel=stop_hash)
+        # a plain file is hashed from its mapping (no read copies); gzip from the disk
+        digest: Future[str] = (
+            pool.submit(file_sha256, path, cancel=stop_hash) if cf.compressed
+            else pool.submit(buffer_sha256, cf.buffer, cancel=stop_hash)
+        )
         try:
-            cf = open_capture(path)
-            try:
-                capture = _decode(cf, report, cancel, digest)
-            except BaseException:
-                cf.close()
-                raise
+            capture = _decode(cf, report, cancel, digest)
         except BaseException:
             stop_hash.cancel()
+            _ = digest.exception()  # let the hash stop before the mapping is dropped
+            cf.close()
             raise
     return capture
 
