@@ -47,16 +47,30 @@ class RtpHeader:
         return int(self.version.shape[0])
 
 
+def _words(head: NDArray[np.uint8], at: int, size: int) -> NDArray[np.generic] | None:
+    """Big-endian ``size``-byte words at byte ``at`` of every row as a strided view, or
+    None when the layout does not allow one (unaligned column, non-contiguous rows)."""
+    if at % size or head.shape[1] % size or not head.flags.c_contiguous or head.shape[0] == 0:
+        return None
+    words: NDArray[np.generic] = head.view(np.dtype(f">u{size}"))[:, at // size]
+    return words
+
+
 def _be16(head: NDArray[np.uint8], at: int) -> NDArray[np.uint16]:
     """Big-endian uint16 at byte ``at`` of every row."""
+    words = _words(head, at, 2)
+    if words is not None:
+        return words.astype(np.uint16)
     hi = head[:, at].astype(np.uint16)
     return (hi << np.uint16(8)) | head[:, at + 1].astype(np.uint16)
 
 
 def _be32(head: NDArray[np.uint8], at: int) -> NDArray[np.uint32]:
     """Big-endian uint32 at byte ``at`` of every row."""
-    block = np.ascontiguousarray(head[:, at : at + 4])
-    return block.view(">u4").reshape(-1).astype(np.uint32)
+    words = _words(head, at, 4)
+    if words is None:
+        words = np.ascontiguousarray(head[:, at : at + 4]).view(">u4").reshape(-1)
+    return words.astype(np.uint32)
 
 
 def parse_headers(table: PacketTable) -> RtpHeader:
@@ -69,6 +83,7 @@ def parse_headers(table: PacketTable) -> RtpHeader:
     ext_words = np.full(len(table), -1, np.int32)
     known = extension & (csrc == 0)
     ext_words[known] = _be16(head[known], 14).astype(np.int32)
+    seq = _be16(head, 2)
     return RtpHeader(
         version=(b0 >> 6).astype(np.uint8),
         padding=(b0 & 0x20) != 0,
@@ -77,10 +92,10 @@ def parse_headers(table: PacketTable) -> RtpHeader:
         marker=(b1 & 0x80) != 0,
         payload_type=(b1 & 0x7F).astype(np.uint8),
         byte1=b1.copy(),
-        seq=_be16(head, 2),
+        seq=seq,
         timestamp=_be32(head, 4),
         ssrc=_be32(head, 8),
-        rtcp_words=_be16(head, 2),
+        rtcp_words=seq.copy(),  # the same two bytes, read as RTCP's length field
         ext_words=ext_words,
     )
 
