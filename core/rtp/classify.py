@@ -95,29 +95,32 @@ def classify(
 ) -> NDArray[np.uint8]:
     """A :class:`Kind` per row, shape (n,) uint8; ``padding`` from ``padding_counts``."""
     head = table.head
-    b0 = head[:, 0].astype(np.int64)
-    length = table.length.astype(np.int64)
-    word1 = header.timestamp.astype(np.int64)  # bytes 4..7 of every row
-    field16 = header.seq.astype(np.int64)  # bytes 2..3 (STUN/TURN/RTCP length fields)
+    # narrow dtypes: every sum below stays far inside int32 (lengths < 2**18)
+    b0 = np.ascontiguousarray(head[:, 0])
+    length = table.length
+    word1 = header.timestamp  # bytes 4..7 of every row
+    field16 = header.seq.astype(np.int32)  # bytes 2..3 (STUN/TURN/RTCP length fields)
     kinds = np.full(len(table), Kind.OTHER, np.uint8)
 
-    stun_type = (head[:, 0].astype(np.int64) << 8) | head[:, 1]
+    stun_type = (b0.astype(np.int32) << 8) | head[:, 1]
     stun = (b0 < 4) & (length >= 20) & (field16 % 4 == 0) & (field16 + 20 <= length)
     stun &= (word1 == STUN_MAGIC_COOKIE) | (
         np.isin(stun_type, CLASSIC_STUN_TYPES) & (field16 + 20 == length)
     )
     zrtp = ((b0 & 0xF0) == 0x10) & (word1 == ZRTP_MAGIC)
-    dtls_version = (head[:, 1].astype(np.int64) << 8) | head[:, 2]
+    dtls_version = (head[:, 1].astype(np.int32) << 8) | head[:, 2]
     dtls = (b0 >= 20) & (b0 <= 25) & np.isin(dtls_version, DTLS_VERSIONS) & (length >= 13)
     turn = (b0 >= 0x40) & (b0 <= 0x4F) & (field16 + 4 <= length) & (field16 + 4 + 3 >= length)
-    quic_version = (head[:, 1].astype(np.int64) << 24) | (field16 << 8) | head[:, 4]  # bytes 1..4
+    quic_version = (  # bytes 1..4, unsigned
+        (head[:, 1].astype(np.uint32) << 24) | (header.seq.astype(np.uint32) << 8) | head[:, 4]
+    )
     known_version = np.isin(quic_version, QUIC_VERSIONS) | ((quic_version >> 8) == 0xFF0000)
     # Long headers only: short headers carry no version (first byte 0x40..0x7F, never RTP
     # version 2). A greased fixed bit (RFC 9287) makes the first byte 0x80..0xBF: trusted
     # on port 443 only, as RTP with PT 0, seq 0 and a timestamp 0x01xxxxxx looks the same.
     quic = ((b0 & 0xC0) == 0xC0) & known_version
     quic |= ((b0 & 0xC0) == 0x80) & known_version & _on_ports(table, QUIC_PORTS)
-    rtcp = rtcp_packet_type(header) & ((header.rtcp_words.astype(np.int64) + 1) * 4 <= length)
+    rtcp = rtcp_packet_type(header) & ((header.rtcp_words.astype(np.int32) + 1) * 4 <= length)
     dns = _on_ports(table, DNS_PORTS)
     rtp = (
         rtp_dissectable(table, header, header_len)
