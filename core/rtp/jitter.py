@@ -19,10 +19,12 @@ JITTER_GAIN = 1.0 / 16.0  # RFC 3550 §6.4.1 / A.8: J += (|D| - J) / 16
 def _blocks(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[
         NDArray[np.float64], NDArray[np.float64]]:
     """``a``, ``b`` padded with the identity step (a=1, b=0) and shaped (blocks, BLOCK)."""
-    pad = -a.size % BLOCK
-    a2 = np.concatenate((a, np.ones(pad))).reshape(-1, BLOCK)
-    b2 = np.concatenate((b, np.zeros(pad))).reshape(-1, BLOCK)
-    return a2, b2
+    size = a.size + (-a.size % BLOCK)
+    a2 = np.ones(size)
+    a2[: a.size] = a
+    b2 = np.zeros(size)
+    b2[: b.size] = b
+    return a2.reshape(-1, BLOCK), b2.reshape(-1, BLOCK)
 
 
 def _carry(block_prod: list[float], block_local: list[float], y0: float) -> tuple[

@@ -36,7 +36,8 @@ def unwrap(values: NDArray[np.integer], bits: int) -> NDArray[np.int64]:
     full = np.int64(1) << bits
     half = full >> 1
     step = np.diff(v)
-    step = np.where(step < -half, step + full, np.where(step > half, step - full, step))
+    if bool((step < -half).any() or (step > half).any()):  # a wrap (rare)
+        step = np.where(step < -half, step + full, np.where(step > half, step - full, step))
     out = np.empty_like(v)
     out[0] = v[0]
     np.cumsum(step, out=out[1:])
@@ -183,6 +184,10 @@ def order_counts(ext_seq: NDArray[np.int64]) -> OrderCounts:
     out_of_order = np.zeros(n, dtype=bool)
     lost_before = np.zeros(n, dtype=np.int64)
     if n < 2:
+        return OrderCounts(duplicate, out_of_order, lost_before)
+    step = np.diff(e)
+    if bool((step > 0).all()):  # strictly rising: no duplicate, none late, gaps = step - 1
+        lost_before[1:] = step - 1
         return OrderCounts(duplicate, out_of_order, lost_before)
     order = np.argsort(e, kind="stable")
     sorted_e = e[order]

@@ -130,7 +130,9 @@ def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], pac
     over clocked rows in arrival order; drift = duration·(x - 1); "Hz" is
     ``x · trunc(clock · x)``; % = 100·(x - 1). ``duration_ms`` is last in-time - first.
     """
-    skew_rows = tr.nominal[clocked] - tr.arrival[clocked]
+    arr = tr.arrival[clocked]
+    nom = tr.nominal[clocked]
+    skew_rows = nom - arr
     skew = forward_fill(tr.nominal - tr.arrival, clocked, 0.0)
     skew[0] = 0.0
     max_skew = 0.0
@@ -138,8 +140,6 @@ def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], pac
         k = int(np.argmax(np.abs(skew_rows)))
         if abs(skew_rows[k]) > 0.0:
             max_skew = float(skew_rows[k])
-    arr = tr.arrival[clocked]
-    nom = tr.nominal[clocked]
     if arr.size == 0:
         return Drift(skew, max_skew, 0.0, 0.0, 0.0)
     # sequential sums (np.cumsum) so the cancellation below matches Wireshark's loop
