@@ -110,7 +110,9 @@ class Groups:
 
 def group_by_key(rows: NDArray[np.int64], key: NDArray[np.int64]) -> Groups:
     """Group ``rows`` (ascending table indices) by an integer ``key`` of the same shape."""
-    ids, order, count = dense_ids(key.astype(np.uint64))
+    # int64 -> uint64 keeps the bits either way; a view skips the copy
+    wide = key.view(np.uint64) if key.dtype == np.int64 else key.astype(np.uint64)
+    ids, order, count = dense_ids(wide)
     grouped = rows[order]
     counts = np.bincount(ids, minlength=count)
     starts = np.zeros(count + 1, np.int64)

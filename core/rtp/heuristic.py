@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from callscope.core.capture.table import PacketTable
 from callscope.core.rtp.grouping import Groups, combine, dense_ids, flow_ids
 from callscope.core.rtp.header import RtpHeader
+from callscope.core.rtp.stream_build import StreamColumns
 
 MIN_PACKETS = 4
 MAX_DROPOUT = 3000  # RFC 3550 A.1
@@ -35,22 +36,30 @@ FORWARD_SHARE = 1 / 3
 PT_CHANGE_SHARE = 0.25
 
 
-def validate_groups(groups: Groups, table: PacketTable, header: RtpHeader) -> NDArray[np.bool_]:
-    """True per group that passes the rules above; shape (len(groups),)."""
+def validate_groups(
+    groups: Groups, table: PacketTable, header: RtpHeader, *,
+    ordered: StreamColumns | None = None,
+) -> NDArray[np.bool_]:
+    """True per group that passes the rules above; shape (len(groups),).
+
+    ``ordered``: the columns of ``groups.rows`` when the caller already gathered them.
+    """
     count = len(groups)
     if count == 0:
         return np.zeros(0, np.bool_)
     rows = groups.rows
+    if ordered is None:
+        ordered = StreamColumns.gather(table, header, np.zeros(len(table), np.int64), rows)
     sizes = groups.sizes()
     inside = np.ones(len(rows) - 1, np.bool_)  # step i (row i -> i + 1) stays in its group
     inside[groups.starts[1:-1] - 1] = False
 
     # unsigned differences wrap modulo 2**16 / 2**32; viewed as signed they are the
     # steps of RFC 3550 A.1's modular arithmetic
-    d_seq = np.diff(header.seq[rows]).view(np.int16)
-    d_ts = np.diff(header.timestamp[rows]).view(np.int32)
-    d_time = np.abs(np.diff(table.time_ns[rows])).astype(np.float64) / 1e9
-    pt_changed = np.diff(header.payload_type[rows]) != 0
+    d_seq = np.diff(ordered.seq).view(np.int16)
+    d_ts = np.diff(ordered.timestamp).view(np.int32)
+    d_time = np.abs(np.diff(ordered.time_ns)).astype(np.float64) / 1e9
+    pt_changed = np.diff(ordered.payload_type) != 0
 
     forward = inside & (d_seq >= 1) & (d_seq <= MAX_DROPOUT)
     seq_ok = inside & (d_seq >= -MAX_MISORDER) & (d_seq <= MAX_DROPOUT)

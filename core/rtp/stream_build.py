@@ -75,6 +75,17 @@ class StreamColumns:
             body=self.body[start:stop],
         )
 
+    def take(self, keep: NDArray[np.bool_]) -> StreamColumns:
+        """The rows where ``keep`` is set (the same object when all are)."""
+        if bool(keep.all()):
+            return self
+        return StreamColumns(
+            frame=self.frame[keep], time_ns=self.time_ns[keep], seq=self.seq[keep],
+            timestamp=self.timestamp[keep], payload_type=self.payload_type[keep],
+            marker=self.marker[keep], padding=self.padding[keep], length=self.length[keep],
+            body=self.body[keep],
+        )
+
 
 @dataclass(frozen=True)
 class StreamRows:

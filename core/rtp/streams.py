@@ -131,34 +131,34 @@ def find_streams(
     candidate &= ~quic
     groups = group_streams(table, np.flatnonzero(signalled | contested | candidate), header.ssrc)
     announced = _group_flags(groups, signalled)
+    grouped = StreamColumns.gather(table, header, header_len, groups.rows)  # group order
     keep = (announced > 0) | (
-        validate_groups(groups, table, header) & (_group_flags(groups, contested) == 0)
+        validate_groups(groups, table, header, ordered=grouped)
+        & (_group_flags(groups, contested) == 0)
     )
 
-    chosen: list[tuple[NDArray[np.int64], Endpoint | None]] = []
+    chosen: list[tuple[NDArray[np.int64], Endpoint | None, StreamColumns]] = []
     for group in np.flatnonzero(keep).tolist():
-        rows = groups.members(group)
+        start, stop = int(groups.starts[group]), int(groups.starts[group + 1])
+        rows = groups.rows[start:stop]
         if announced[group]:
             first_announced = int(rows[signalled[rows]][0])
-            chosen.append((rows[signalled[rows] | contested[rows]],
-                           endpoints[int(endpoint_of[first_announced])]))
+            counted = signalled[rows] | contested[rows]
+            chosen.append((rows[counted], endpoints[int(endpoint_of[first_announced])],
+                           grouped.part(start, stop).take(counted)))
         else:
-            chosen.append((rows, None))
+            chosen.append((rows, None, grouped.part(start, stop)))
     chosen.sort(key=lambda item: (int(table.frame[item[0][0]]), int(item[0][0])))
 
-    every = np.concatenate([rows for rows, _ in chosen]) if chosen else np.zeros(0, np.int64)
-    columns = StreamColumns.gather(table, header, header_len, every)
-    bounds = np.cumsum([0] + [len(rows) for rows, _ in chosen]).tolist()
     streams: list[Stream] = []
-    for done, (rows, endpoint) in enumerate(chosen, start=1):
+    for done, (rows, endpoint, part) in enumerate(chosen, start=1):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        part = columns.part(bounds[done - 1], bounds[done])
         info = StreamRows(rows, endpoint, part, bool(dtls[int(rows[0])]))
         streams.append(build_stream(table, header, info, capture.info.start_ns))
         report(Progress("streams", done, len(chosen), streams_found=done))
 
-    firsts = np.array([int(rows[0]) for rows, _ in chosen], np.int64)
+    firsts = np.array([int(rows[0]) for rows, _, _ in chosen], np.int64)
     rtcp = rtcp_rows(
         table, kinds == Kind.RTCP, table.src[firsts].astype(np.int64),
         table.dst[firsts].astype(np.int64),
