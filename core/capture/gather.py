@@ -50,8 +50,9 @@ def _void_gather(data: U8, offs: I64, width: int) -> U8:
 
 def _word_view(s: U8, col: int, size: int) -> NDArray[np.generic] | None:
     """Big-endian words of ``size`` bytes at column ``col`` of every row as a strided view
-    (no copy), or None when the slab's layout does not allow it (then shift and OR)."""
-    if col % size or s.shape[1] % size or not s.flags.c_contiguous or s.shape[0] == 0:
+    (no copy), or None when the slab's layout does not allow it (then shift and OR).
+    Rows may be strided (a column slice of a wider slab); bytes inside a row may not."""
+    if col % size or s.shape[1] % size or s.strides[1] != 1 or s.shape[0] == 0:
         return None
     words: NDArray[np.generic] = s.view(np.dtype(f">u{size}"))[:, col // size]
     return words

@@ -8,6 +8,7 @@ from callscope.core.capture.gather import be16, be32_u32, slab
 from callscope.core.capture.layers import Fragment, L4Rows, NetRows
 
 IP_SLAB = 48
+MIN_HEADER = 20  # bytes of an IPv4 header without options
 MF = 0x2000  # More Fragments flag in the flags/fragment-offset word
 OFFSET_MASK = 0x1FFF  # fragment offset, in 8-byte units
 
@@ -57,7 +58,10 @@ def decode_ipv4(net: NetRows) -> tuple[L4Rows, list[Fragment], int]:
             )
         )
     keep = valid & ~fragmented
+    # without options (the usual case) the slab already holds the transport header
+    ahead = s[:, MIN_HEADER:] if bool(np.all(ihl == MIN_HEADER)) else None
     rows = L4Rows(
-        net.buf, 4, net.idx, proto, src, dst, l4_off, l4_end, wire_len, net.teid, net.tunnelled
+        net.buf, 4, net.idx, proto, src, dst, l4_off, l4_end, wire_len, net.teid, net.tunnelled,
+        ahead,
     )
     return (rows if bool(keep.all()) else rows.take(keep)), fragments, malformed

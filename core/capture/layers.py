@@ -83,6 +83,9 @@ class L4Rows:
     wire_len: I64
     teid: NDArray[np.uint32]
     tunnelled: NDArray[np.bool_]
+    ahead: NDArray[np.uint8] | None = None
+    """``buf.data[off : off + k]`` per row, shape (n, k), when the IP stage already
+    gathered those bytes (same zero padding as ``gather.slab``); None otherwise."""
 
     def __len__(self) -> int:
         return int(self.idx.shape[0])
@@ -101,6 +104,7 @@ class L4Rows:
             self.wire_len[sel],
             self.teid[sel],
             self.tunnelled[sel],
+            None if self.ahead is None else self.ahead[sel],
         )
 
 

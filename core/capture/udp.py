@@ -42,7 +42,9 @@ def decode_udp(
     Payloads of in-memory buffers (reassembled datagrams) go to ``table.reassembled``.
     """
     data = l4.buf.data
-    s = slab(data, l4.off, UDP_SLAB)
+    ahead = l4.ahead
+    wanted = UDP_HEADER + HEAD_BYTES
+    s = ahead if ahead is not None and ahead.shape[1] >= wanted else slab(data, l4.off, UDP_SLAB)
     sport, dport, ulen = be16(s, 0), be16(s, 2), be16(s, 4)
     ulen = np.where(ulen == 0, l4.wire_len, np.minimum(ulen, l4.wire_len))  # 0: jumbogram
     valid = (l4.off + UDP_HEADER <= l4.end) & (ulen >= UDP_HEADER)
