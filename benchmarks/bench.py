@@ -33,7 +33,15 @@ from bench_process import (
     tshark_version,
     warm_cache,
 )
-from bench_report import Figure, JobsFigure, evaluate, machine_info, markdown, write_results
+from bench_report import (
+    Figure,
+    JobsFigure,
+    code_identity,
+    evaluate,
+    machine_info,
+    markdown,
+    write_results,
+)
 from bench_truth import (
     TruthCheck,
     TruthTally,
@@ -251,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     tshark = None if args.no_tshark else tshark_path()
     out: Path = args.out
+    code_before = code_identity()
     bench = Bench(out, plan.runs, tshark)
     print(f"callscope: {shlex.join(bench.callscope)}; tshark: {tshark or 'not used'}; "
           f"{plan.runs} run(s) each; captures in {out}", flush=True)
@@ -279,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "benchmarks/bench.py", *sys.argv[1:]]) if argv is None \
         else shlex.join(["python", "benchmarks/bench.py", *argv])
     machine = machine_info(tshark_version(tshark) if tshark else None)
+    code_after = code_identity()
+    if code_after != code_before:
+        warning = (f"!!! The code changed during the run ({code_before} → {code_after}): "
+                   "the figures mix versions; run again.")
+        print(warning, flush=True)
+        machine.append(("Warning", warning.lstrip("! ")))
     text = markdown(figures, jobs, targets, machine, command, bench.tally.line(), plan.runs,
                     bench.profile)
     print()

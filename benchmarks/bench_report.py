@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import platform
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_captures import REPO, size_label
+from bench_captures import size_label
 from bench_process import Summary
 
 MIB = 1 << 20
@@ -159,6 +160,28 @@ def _first_line_with(path: str, key: str) -> str | None:
     return None
 
 
+def code_identity() -> str:
+    """The measured code: git commit of the imported ``callscope.core`` and a digest of its files.
+
+    The digest changes with any edit, committed or not, so a run can tell that the code
+    changed under it (several people commit to the same checkout).
+    """
+    import callscope.core
+
+    core = Path(callscope.core.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for source in sorted(core.rglob("*.py")):
+        digest.update(str(source.relative_to(core)).encode())
+        digest.update(source.read_bytes())
+    try:
+        commit = subprocess.run(["git", "-C", str(core), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    where = f"commit {commit}" if commit else f"files in {core}"
+    return f"{where}, core files sha256 {digest.hexdigest()[:12]}"
+
+
 def machine_info(tshark: str | None) -> list[tuple[str, str]]:
     """What the figures were measured on: CPU, cores, RAM, OS, versions, commit."""
     import dpkt
@@ -178,14 +201,9 @@ def machine_info(tshark: str | None) -> list[tuple[str, str]]:
     cores = str(os.cpu_count())
     if hasattr(os, "sched_getaffinity"):
         cores += f" ({len(os.sched_getaffinity(0))} usable)"
-    try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        commit = ""
     return [("CPU", cpu), ("Cores", cores), ("RAM", ram), ("OS", platform.platform()),
             ("Python", platform.python_version()), ("numpy", numpy.__version__),
-            ("dpkt", dpkt.__version__), ("CallScope", f"{__version__} ({commit or '?'})"),
+            ("dpkt", dpkt.__version__), ("CallScope", f"{__version__}, {code_identity()}"),
             ("tshark", tshark or "not installed")]
 
 
