@@ -5,10 +5,17 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from rtp_factory import Builder, rtp
 
 from callscope.core.capture.table import HEAD_BYTES, PacketTable, Transport
-from callscope.core.rtp.grouping import dense_ids, flow_ids, group_by_key, group_streams
+from callscope.core.rtp.grouping import (
+    HASH_MIN_ROWS,
+    dense_ids,
+    flow_ids,
+    group_by_key,
+    group_streams,
+)
 from callscope.core.rtp.header import parse_headers
 
 
@@ -85,3 +92,16 @@ def _timed(table: PacketTable, rows: np.ndarray, ssrc: np.ndarray) -> float:
     start = time.perf_counter()
     group_streams(table, rows, ssrc)
     return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("distinct", [1, 7, 300, 5000, 70_000])
+def test_dense_ids_hash_path_equals_the_sort_path(distinct: int) -> None:
+    """Above HASH_MIN_ROWS the ids come from a hash table: same ids, same stable order."""
+    rng = np.random.default_rng(distinct)
+    values = rng.integers(0, 2**63, distinct, dtype=np.uint64)
+    key = values[rng.integers(0, distinct, HASH_MIN_ROWS * 4)]
+    ids, order, count = dense_ids(key)
+    uniques, inverse = np.unique(key, return_inverse=True)
+    assert count == len(uniques)
+    assert np.array_equal(ids, inverse)
+    assert np.array_equal(order, np.argsort(key, kind="stable"))
