@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from callscope.core.model import AnalysisResult, Call
+from callscope.gui.models.headered_table_model import HeaderedTableModel
 from callscope.gui.models.roles import SORT_ROLE, STREAM_ID_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
@@ -37,7 +38,7 @@ def call_codecs(call: Call) -> str:
     return ", ".join(names)
 
 
-class CallTableModel(QAbstractTableModel):
+class CallTableModel(HeaderedTableModel):
     """Rows are the calls of one AnalysisResult; times relative to the capture start."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -69,22 +70,8 @@ class CallTableModel(QAbstractTableModel):
         """The call shown in ``row``."""
         return self._calls[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._calls)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(CallColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(CallColumn):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tips[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._calls)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -13,7 +13,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,6 +22,7 @@ from PySide6.QtCore import (
 )
 
 from callscope.core.model import AnalysisResult, Stream
+from callscope.gui.models.headered_table_model import HeaderedTableModel
 from callscope.gui.models.roles import SORT_ROLE, STREAM_ID_ROLE, VERDICT_ROLE
 from callscope.gui.theme import verdict_dot, verdict_tint
 from callscope.gui.verdict import Reason, StreamVerdict, Thresholds, Verdict, judge
@@ -71,7 +71,7 @@ class _Row:
     verdict: StreamVerdict
 
 
-class StreamTableModel(QAbstractTableModel):
+class StreamTableModel(HeaderedTableModel):
     """Rows are the streams of one AnalysisResult, in the core's order (stream id)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -171,22 +171,8 @@ class StreamTableModel(QAbstractTableModel):
         return -1
 
     # -- Qt model API ------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tips[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
