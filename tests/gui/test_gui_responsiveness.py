@@ -123,8 +123,10 @@ def test_a_pan_paints_the_plots_once(qtbot: QtBot, fake_analysis, tmp_path) -> N
     qtbot.addWidget(window)
     window.show()
     (view,) = window.open_paths([str(path)])
-    qtbot.waitUntil(lambda: view.ready, timeout=10_000)
-    qtbot.wait(50)
+    contents = window.privacy.contents  # the content views are built after ``ready``
+    qtbot.waitUntil(lambda: view.ready and view in contents and contents[view].ready,
+                    timeout=10_000)
+    qtbot.wait(200)
     plots = view.plot_view
     t = long.series.time_s
     plots.set_x_range(float(t[1000]), float(t[3000]))
