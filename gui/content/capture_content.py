@@ -72,7 +72,7 @@ class CaptureContent(QObject):
             split.setStretchFactor(index, stretch)
         total = max(sum(split.sizes()), 600)
         bar = self.player.sizeHint().height()
-        split.setSizes([int((total - bar) * 0.62), int((total - bar) * 0.38), bar])
+        split.setSizes([int((total - bar) * 0.68), int((total - bar) * 0.32), bar])
 
     def _build_controllers(self) -> None:
         plots = self.view.plot_view.plots
