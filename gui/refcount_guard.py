@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from importlib import metadata
+from importlib import util
+from pathlib import Path
 
 _BOOST = 1 << 40
 _applied = False
@@ -24,10 +25,7 @@ def protect_singletons() -> bool:
     global _applied
     if _applied or sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return False
-    try:
-        affected = metadata.version("PySide6-Essentials").startswith("6.12.")
-    except metadata.PackageNotFoundError:
-        affected = True  # another distribution of PySide6: stay on the safe side
+    affected = _pyside_612_installed()
     if not affected:
         return False
     for obj in (None, True, False):
@@ -35,3 +33,24 @@ def protect_singletons() -> bool:
         ctypes.c_ssize_t.from_address(id(obj)).value += _BOOST
     _applied = True
     return True
+
+
+def _pyside_612_installed() -> bool:
+    """True when the PySide6 found on the path is 6.12.x (or its version cannot be told).
+
+    Looks for the distribution's metadata folder beside the package instead of asking
+    importlib.metadata, which scans the whole path (60 ms at every CLI start).
+    """
+    spec = util.find_spec("PySide6")
+    if spec is None or spec.origin is None:
+        return False
+    site = Path(spec.origin).parent.parent
+    found = [p.name for p in site.glob("PySide6*-*.dist-info")]
+    if not found:
+        from importlib import metadata  # an unusual layout: ask the slow way
+
+        try:
+            return metadata.version("PySide6-Essentials").startswith("6.12.")
+        except metadata.PackageNotFoundError:
+            return True  # another distribution of PySide6: stay on the safe side
+    return any("-6.12." in name for name in found)

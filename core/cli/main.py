@@ -14,48 +14,43 @@ from collections.abc import Sequence
 from callscope.core import __version__
 from callscope.core.errors import CallScopeError
 
-COMMAND_MODULES = (
-    "callscope.core.cli.analyze",
-    "callscope.core.cli.policy",
-    "callscope.core.cli.audit",
-    "callscope.core.cli.export",
-    "callscope.core.cli.audio",
-)
-"""Modules that add subcommands; a module not written yet is skipped."""
+COMMANDS: dict[str, str] = {
+    "analyze": "callscope.core.cli.analyze",
+    "policy": "callscope.core.cli.policy",
+    "audit": "callscope.core.cli.audit",
+    "export-scrubbed": "callscope.core.cli.export",
+    "audio": "callscope.core.cli.audio",
+}
+"""Subcommand → the module that registers it. Only the chosen command's module is
+imported (start-up time); ``--help`` imports them all."""
+
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every available subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand, or only the one named ``only``."""
     parser = argparse.ArgumentParser(
         prog="callscope",
         description="Why does this call sound bad? RTP analysis from packet captures.",
     )
     parser.add_argument("--version", action="version", version=f"callscope {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+    modules = (COMMANDS[only],) if only in COMMANDS else COMMAND_MODULES
+    for name in modules:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def command_names() -> set[str]:
-    """Names of the subcommands this installation offers (``analyze``, ``audit``...)."""
-    parser = build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
+    """Names of the subcommands (``analyze``, ``audit``...), without importing them."""
+    return set(COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one CLI command; return its exit code. User errors print one line on stderr."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(args_list[0] if args_list else None)
+    args = parser.parse_args(args_list)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
