@@ -193,11 +193,24 @@ def test_fsync_failure_refuses(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -
         _append(log)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_log_refuses(log: AuditLog) -> None:
+def test_read_only_log_refuses(log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log that may not be written (read-only file or mount) refuses the action.
+
+    Root ignores mode bits, so the answer the kernel gives for a read-only mount
+    (EROFS) is injected for writable opens of the log: the test runs as any user.
+    """
     _append(log)
     log.path.chmod(0o400)
-    with pytest.raises(AuditWriteError):
+    real_open = os.open
+    writing = os.O_WRONLY | os.O_RDWR | os.O_APPEND
+
+    def read_only_open(path: object, flags: int, *args: object, **kw: object) -> int:
+        if Path(str(path)) == log.path and flags & writing:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", read_only_open)
+    with pytest.raises(AuditWriteError, match="Read-only file system"):
         _append(log)
 
 
