@@ -190,8 +190,8 @@ _NAME_ADDR = re.compile(
 )
 
 
-def _split_outside(value: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside double quotes and angle brackets."""
+def split_outside(value: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside double quotes and angle brackets (separators dropped)."""
     parts: list[str] = []
     depth, quoted, start, i = 0, False, 0, 0
     while i < len(value):
@@ -230,7 +230,7 @@ def _mask_one_party(element: str) -> str:
 @_safe
 def mask_party(header_value: str) -> str:
     """Mask a From/To/P-Asserted-Identity/Contact value, each comma-separated element."""
-    return ",".join(_mask_one_party(e) for e in _split_outside(header_value, ","))
+    return ",".join(_mask_one_party(e) for e in split_outside(header_value, ","))
 
 
 _TEXT_PATTERN = re.compile(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from callscope.core.privacy.masking import split_outside
 from callscope.core.privacy.scrub_pseudonym import Pseudonymizer, filler
 from callscope.core.privacy.scrub_sdp import scrub_body
 from callscope.core.sip.calls import message_media
@@ -204,26 +205,8 @@ class SipScrubber:
 
 
 def _split_outside(value: bytes, sep: int) -> list[bytes]:
-    """Split on ``sep`` outside double quotes and angle brackets (separators dropped)."""
-    parts: list[bytes] = []
-    depth, quoted, start, i = 0, False, 0, 0
-    while i < len(value):
-        ch = value[i]
-        if quoted and ch == 0x5C:
-            i += 2
-            continue
-        if ch == 0x22:
-            quoted = not quoted
-        elif not quoted and ch == 0x3C:
-            depth += 1
-        elif not quoted and ch == 0x3E:
-            depth = max(0, depth - 1)
-        elif ch == sep and not quoted and depth == 0:
-            parts.append(value[start:i])
-            start = i + 1
-        i += 1
-    parts.append(value[start:])
-    return parts
+    """:func:`masking.split_outside` on bytes (Latin-1 keeps every byte and every length)."""
+    return [p.encode("latin-1") for p in split_outside(value.decode("latin-1"), chr(sep))]
 
 
 def _find_outside_quotes(value: bytes, target: int) -> int:
