@@ -74,9 +74,8 @@ def _rows(capture: Capture, stream: Stream) -> NDArray[np.int64]:
         & (table.dport == stream.dport) & (table.teid == stream.teid)
         & (ssrc == stream.ssrc) & ((head[:, 0] >> 6) == 2)
     )
-    frames = set(stream.series.frame.tolist())
     rows = np.flatnonzero(mask)
-    return rows[np.isin(table.frame[rows], list(frames))]
+    return rows[np.isin(table.frame[rows], stream.series.frame)]
 
 
 def stream_packets(capture: Capture, stream: Stream, codecs: dict[int, Codec] | None = None
