@@ -32,11 +32,15 @@ def to_int16_mono(samples: NDArray[Any], planar: bool, channels: int) -> NDArray
 
 
 class AvCodec:
-    """A PyAV decoder context; ``options`` are FFmpeg codec options (strings)."""
+    """A PyAV decoder context; ``options`` are FFmpeg codec options (strings).
+
+    ``name`` may list several FFmpeg decoders, best first: the first one this FFmpeg
+    build has is used.
+    """
 
     def __init__(
         self,
-        name: str,
+        name: str | tuple[str, ...],
         sample_rate: int,
         *,
         channels: int = 1,
@@ -50,10 +54,7 @@ class AvCodec:
                 f"audio decoding unavailable: the FFmpeg decoders (PyAV) cannot load ({exc})"
             ) from None
         self._av = av
-        try:
-            self.ctx: Any = cast(Any, av.CodecContext.create(name, "r"))
-        except av.error.FFmpegError as exc:
-            raise CallScopeError(f"no {name} decoder in this FFmpeg build ({exc})") from None
+        self.ctx: Any = _create(av, (name,) if isinstance(name, str) else name)
         self.ctx.sample_rate = sample_rate
         self.ctx.layout = "stereo" if channels == 2 else "mono"
         if bit_rate:
@@ -71,3 +72,14 @@ class AvCodec:
         except self._av.error.FFmpegError as exc:
             raise ValueError(str(exc)) from exc
         return np.concatenate(chunks) if chunks else EMPTY
+
+
+def _create(av: Any, names: tuple[str, ...]) -> Any:
+    """The first decoder context of ``names`` this FFmpeg build can create."""
+    error = ""
+    for name in names:
+        try:
+            return cast(Any, av.CodecContext.create(name, "r"))
+        except (av.error.FFmpegError, ValueError) as exc:  # ValueError: unknown codec name
+            error = str(exc)
+    raise CallScopeError(f"no {' or '.join(names)} decoder in this FFmpeg build ({error})")

@@ -151,12 +151,15 @@ def _g729_decoder(codec: Codec) -> PayloadDecoder:
     return decoder
 
 
-# codec name (lower case) → (FFmpeg decoder, output rate or 0 for the RTP clock, options)
-_AV_CODECS: dict[str, tuple[str, int, dict[str, str]]] = {
+# codec name (lower case) → (FFmpeg decoders, best first; output rate or 0 for the RTP
+# clock; options). Opus: the reference libopus first, because FFmpeg's native decoder
+# reads uninitialised memory on some streams (valgrind, PyAV 18.1), so its output varied
+# by a few LSB from one run to the next.
+_AV_CODECS: dict[str, tuple[str | tuple[str, ...], int, dict[str, str]]] = {
     "g722": ("g722", 16000, {}),
     "gsm": ("gsm", 8000, {}),
     "g723": ("g723_1", 8000, {}),
-    "opus": ("opus", 48000, {}),
+    "opus": (("libopus", "opus"), 48000, {}),
     "speex": ("speex", 0, {}),
     **{f"g726-{k}": ("g726le", 8000, {"bits_per_coded_sample": str(k // 8)})
        for k in (16, 24, 32, 40)},

@@ -82,11 +82,16 @@ def test_timeline_equals_the_independent_decoding(key: str, world: World, tmp_pa
     if "block_crc32" not in e:
         assert _sha(pcm) == e["sha256"]  # bit-exact
         return
-    # Opus: FFmpeg's float decoder (CLI 5.1 vs PyAV's 8.1) rounds 4 of 408000 samples
-    # the other way (values within 1e-4 of .5 LSB): at most 4 blocks of 10 ms differ.
+    # Opus: float decoders round a few samples (within 1e-4 of .5 LSB) the other way
+    # between versions and SIMD paths: libopus 1.6.1 (PyAV) vs Debian's 1.3.1 (the
+    # reference here): 13 of 408000 samples, by 1 LSB. Block sums then stay within a few
+    # units, while a wrong frame, offset or gap would move them by thousands.
     blocks = pcm[: len(e["block_crc32"]) * 480].reshape(-1, 480)
     crcs = [zlib.crc32(b.astype("<i2").tobytes()) for b in blocks]
-    assert sum(a != b for a, b in zip(crcs, e["block_crc32"], strict=True)) <= 4
+    differing = sum(a != b for a, b in zip(crcs, e["block_crc32"], strict=True))
+    assert differing <= max(4, len(crcs) // 50)
+    sums = blocks.astype(np.int64).sum(axis=1)
+    assert int(np.abs(sums - np.array(e["block_sum"], np.int64)).max()) <= 8
     assert abs(float(np.sqrt(np.mean(pcm.astype(float) ** 2))) - e["rms"]) < 0.01
 
 
