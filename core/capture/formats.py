@@ -51,7 +51,7 @@ def capture_format(cf: CaptureFile) -> str:
 
 
 def iter_records(
-    cf: CaptureFile, *, max_records: int = 1 << 20, cancel: CancelToken | None = None
+    cf: CaptureFile, *, max_records: int = 1 << 16, cancel: CancelToken | None = None
 ) -> Iterator[RecordIndex]:
     """Every frame of ``cf`` as RecordIndex chunks of at most ``max_records`` rows.
 

@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.decode import CaptureDecoder
 from callscope.core.capture.formats import iter_records
-from callscope.core.capture.source import CaptureFile, buffer_sha256, file_sha256, open_capture
+from callscope.core.capture.source import CaptureFile, file_sha256, open_capture
 from callscope.core.capture.table import PacketTable
 from callscope.core.capture.tables import concat_tables
 from callscope.core.errors import CaptureError
@@ -33,11 +33,7 @@ def read_capture(
     stop_hash = CancelToken()
     cf = open_capture(path)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        # a plain file is hashed from its mapping (no read copies); gzip from the disk
-        digest: Future[str] = (
-            pool.submit(file_sha256, path, cancel=stop_hash) if cf.compressed
-            else pool.submit(buffer_sha256, cf.buffer, cancel=stop_hash)
-        )
+        digest: Future[str] = pool.submit(file_sha256, path, cancel=stop_hash)
         try:
             capture = _decode(cf, report, cancel, digest)
         except BaseException:
@@ -70,6 +66,7 @@ def _decode(
             end_ns = int(ri.time_ns[-1])
         tables.append(decoder.decode(ri))
         done = ri.file_offset + int(ri.offset[-1] + ri.caplen[-1]) if len(ri) else total
+        cf.release(done)
         report(Progress("reading", min(done, total), total))
     streams, decode_warnings = decoder.finish()
     if decoder.frames == 0:

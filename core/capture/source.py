@@ -55,6 +55,24 @@ class CaptureFile:
         array: NDArray[np.uint8] = np.frombuffer(content, dtype=np.uint8)
         array.flags.writeable = False
         self.data: NDArray[np.uint8] = array
+        self._released = 0  # bytes before this offset were dropped by release()
+
+    def release(self, end: int) -> None:
+        """Drop the mapped pages before byte ``end`` from this process's memory.
+
+        The bytes stay readable (the kernel maps them again from the page cache on
+        the next access), so a long capture read front to back never has more than
+        a chunk of the file resident. A no-op for gzip content and where the platform
+        has no ``madvise`` (Windows).
+        """
+        content = self._content
+        if not isinstance(content, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        end = min(end, self.size) // mmap.PAGESIZE * mmap.PAGESIZE
+        if end > self._released:
+            with contextlib.suppress(OSError, ValueError):
+                content.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
+            self._released = end
 
     @property
     def size(self) -> int:
@@ -123,22 +141,6 @@ def file_sha256(path: str | os.PathLike[str], *, cancel: CancelToken | None = No
             piece = _read_chunk(fh)
             if not piece:
                 break
-            digest.update(piece)
-    return digest.hexdigest()
-
-
-def buffer_sha256(buffer: memoryview, *, cancel: CancelToken | None = None) -> str:
-    """SHA-256 (hex) of bytes already mapped (a plain file's mmap): no read copies.
-
-    Hashes 16 MiB slices (hashlib releases the GIL on each), checking ``cancel``
-    between them; every slice is released before the next.
-    """
-    digest = hashlib.sha256()
-    step = 16 * CHUNK
-    for start in range(0, buffer.nbytes, step):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        with buffer[start : start + step] as piece:
             digest.update(piece)
     return digest.hexdigest()
 

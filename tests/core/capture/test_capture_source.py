@@ -51,6 +51,38 @@ def test_close_with_views_still_alive_does_not_raise(tmp_path: Path) -> None:
     assert kept.tobytes() == CONTENT[10:20]  # the mapping lives as long as the view
 
 
+def _resident_kib(path: Path) -> int:
+    """KiB of ``path``'s mapping resident in this process (Linux /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            inside = line.endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_released_pages_leave_memory_but_stay_readable(tmp_path: Path) -> None:
+    data = os.urandom(64 * 4096 + 100)
+    path = _write(tmp_path / "big.pcap", data)
+    with open_capture(path) as cf:
+        assert cf.data.tobytes() == data  # every page touched
+        if Path("/proc/self/smaps").exists():
+            before = _resident_kib(path)
+            cf.release(40 * 4096 + 10)  # only whole pages before the offset go
+            assert before - _resident_kib(path) == 40 * 4
+        assert cf.data.tobytes() == data
+        cf.release(cf.size + 999)  # past the end: clamped
+        assert bytes(cf.buffer[-100:]) == data[-100:]
+
+
+def test_release_keeps_gzip_content(tmp_path: Path) -> None:
+    path = _write(tmp_path / "x.pcap.gz", gzip.compress(CONTENT))
+    with open_capture(path) as cf:
+        cf.release(cf.size)
+        assert cf.data.tobytes() == CONTENT
+
+
 def test_empty_file_opens_with_no_bytes(tmp_path: Path) -> None:
     with open_capture(_write(tmp_path / "empty.pcap", b"")) as cf:
         assert cf.size == 0 and cf.size_on_disk == 0
