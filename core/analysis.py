@@ -17,11 +17,14 @@ def analyze(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    series: bool = True,
 ) -> AnalysisResult:
     """Read ``path`` and return its calls and RTP streams (headers only, no content).
 
     Raises CaptureError for an unreadable capture and CancelledError when ``cancel``
     is set; reports Progress through ``progress`` (stages: reading, signalling, streams).
+    ``series=False`` skips the per-packet series (plots, content access) for reports
+    that need only each stream's statistics: less memory on large captures.
     """
     report = progress or no_progress
     capture = read_capture(path, progress=report, cancel=cancel)
@@ -30,7 +33,9 @@ def analyze(
         calls = build_calls(find_sip_messages(capture))
         if cancel is not None:
             cancel.raise_if_cancelled()
-        streams, warnings = find_streams(capture, calls, progress=report, cancel=cancel)
+        streams, warnings = find_streams(
+            capture, calls, progress=report, cancel=cancel, series=series
+        )
         report(Progress("done", 1, 1, streams_found=len(streams)))
     finally:
         capture.close()

@@ -153,6 +153,17 @@ class StreamSeries:
     lost_before: NDArray[np.int64]
     wrong_timestamp: NDArray[np.bool_]
 
+    @classmethod
+    def empty(cls) -> StreamSeries:
+        """Zero-length series: what a stream carries when only statistics were asked for."""
+        return cls(
+            frame=np.zeros(0, np.int64), time_s=np.zeros(0), seq=np.zeros(0, np.int64),
+            rtp_timestamp=np.zeros(0, np.int64), payload_type=np.zeros(0, np.uint8),
+            marker=np.zeros(0, np.bool_), length=np.zeros(0, np.int32), delta_ms=np.zeros(0),
+            jitter_ms=np.zeros(0), skew_ms=np.zeros(0), sequence_error=np.zeros(0, np.bool_),
+            lost_before=np.zeros(0, np.int64), wrong_timestamp=np.zeros(0, np.bool_),
+        )
+
 
 @dataclass(frozen=True)
 class RtcpReport:

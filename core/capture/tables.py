@@ -29,7 +29,9 @@ COLUMNS = (
 def concat_tables(parts: list[PacketTable], addresses: list[str]) -> PacketTable:
     """All rows of ``parts`` in that order, sharing ``addresses``.
 
-    ``reassembled`` keys are shifted to the rows' new positions.
+    ``reassembled`` keys are shifted to the rows' new positions. The parts' columns
+    are emptied as they are joined, column after column, so the peak is one column
+    twice rather than the whole table twice: do not use ``parts`` afterwards.
     """
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -40,12 +42,19 @@ def concat_tables(parts: list[PacketTable], addresses: list[str]) -> PacketTable
         only = parts[0]
         only.addresses = addresses
         return only
-    table = _build({n: np.concatenate([getattr(p, n) for p in parts]) for n in COLUMNS}, addresses)
+    columns: dict[str, NDArray[Any]] = {}
+    sizes = [len(p) for p in parts]
+    for name in COLUMNS:
+        columns[name] = np.concatenate([getattr(p, name) for p in parts])
+        for p in parts:
+            column = getattr(p, name)  # a fresh empty array: a [:0] view would keep the rows
+            setattr(p, name, np.empty((0, *column.shape[1:]), column.dtype))
+    table = _build(columns, addresses)
     base = 0
-    for p in parts:
+    for p, size in zip(parts, sizes, strict=True):
         for row, payload in p.reassembled.items():
             table.reassembled[base + row] = payload
-        base += len(p)
+        base += size
     return table
 
 

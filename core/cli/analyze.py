@@ -70,7 +70,7 @@ def expand_paths(items: list[str]) -> Iterator[str]:
 def render(path: str, fmt: str, pretty: bool) -> Outcome:
     """Analyse one capture and render it; user errors become ``Outcome.error``."""
     try:
-        result = analyze(path)
+        result = analyze(path, series=False)  # reports show statistics, no plot
     except CallScopeError as exc:
         return Outcome(path, "", str(exc))
     if fmt == "json":

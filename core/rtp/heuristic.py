@@ -37,7 +37,7 @@ PT_CHANGE_SHARE = 0.25
 
 
 def validate_groups(
-    groups: Groups, table: PacketTable, header: RtpHeader, *,
+    groups: Groups, table: PacketTable, header: RtpHeader | None, *,
     ordered: StreamColumns | None = None,
 ) -> NDArray[np.bool_]:
     """True per group that passes the rules above; shape (len(groups),).
@@ -49,6 +49,8 @@ def validate_groups(
         return np.zeros(0, np.bool_)
     rows = groups.rows
     if ordered is None:
+        if header is None:
+            raise ValueError("validate_groups needs the header or the ordered columns")
         ordered = StreamColumns.gather(table, header, np.zeros(len(table), np.int64), rows)
     sizes = groups.sizes()
     inside = np.ones(len(rows) - 1, np.bool_)  # step i (row i -> i + 1) stays in its group
@@ -57,14 +59,22 @@ def validate_groups(
     # unsigned differences wrap modulo 2**16 / 2**32; viewed as signed they are the
     # steps of RFC 3550 A.1's modular arithmetic
     d_seq = np.diff(ordered.seq).view(np.int16)
-    d_ts = np.diff(ordered.timestamp).view(np.int32)
-    d_time = np.abs(np.diff(ordered.time_ns)).astype(np.float64) / 1e9
-    pt_changed = np.diff(ordered.payload_type) != 0
-
     forward = inside & (d_seq >= 1) & (d_seq <= MAX_DROPOUT)
     seq_ok = inside & (d_seq >= -MAX_MISORDER) & (d_seq <= MAX_DROPOUT)
-    ts_ok = forward & (d_ts >= 0) & (d_ts <= (d_time + 1.0) * MAX_CLOCK_HZ)
-    step_at = np.zeros(len(rows), np.int64)  # step_at[i]: flag of the step ending at row i
+    del d_seq
+    # RTP ticks allowed per step: (|arrival step| in s + 1) * MAX_CLOCK_HZ, computed in
+    # place (several n-row temporaries less on million-packet captures)
+    step_ns = np.diff(ordered.time_ns)
+    allowed = np.abs(step_ns, out=step_ns).astype(np.float64)
+    del step_ns
+    allowed *= MAX_CLOCK_HZ / 1e9
+    allowed += MAX_CLOCK_HZ
+    d_ts = np.diff(ordered.timestamp).view(np.int32)
+    ts_ok = forward & (d_ts >= 0)
+    ts_ok &= d_ts <= allowed
+    del allowed, d_ts
+    pt_changed = np.diff(ordered.payload_type) != 0
+    step_at = np.zeros(len(rows), np.int32)  # step_at[i]: flag of the step ending at row i
 
     def per_group(flags: NDArray[np.bool_]) -> NDArray[np.float64]:
         step_at[1:] = flags  # a group's first row ends no step of it (``inside`` is False)

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.table import PacketTable, Transport
-from callscope.core.model import Codec, Stream
+from callscope.core.model import Codec, Stream, StreamSeries
 from callscope.core.rtp.header import RtpHeader
 from callscope.core.rtp.metrics import analyse_stream
 from callscope.core.rtp.payload_types import is_comfort_noise, is_telephone_event, static_codec
@@ -163,9 +163,20 @@ def _ranked(pts: NDArray[np.uint8], counts: NDArray[np.intp], seen: list[int]) -
 
 
 def build_stream(
-    table: PacketTable, header: RtpHeader, info: StreamRows, capture_start_ns: int
+    table: PacketTable,
+    ssrc: NDArray[np.uint32],
+    info: StreamRows,
+    capture_start_ns: int,
+    *,
+    keep_series: bool = True,
 ) -> Stream:
-    """The Stream of ``info.rows`` (id 0: the caller numbers streams afterwards)."""
+    """The Stream of ``info.rows`` (id 0: the caller numbers streams afterwards).
+
+    ``ssrc`` is the SSRC column of every table row (``RtpHeader.ssrc``).
+
+    Without ``keep_series`` its per-packet series are empty (statistics only: about 80
+    bytes per packet less to hold, for reports that show no plot).
+    """
     rows = info.rows
     col = info.columns
     pts = col.payload_type
@@ -204,7 +215,7 @@ def build_stream(
         dport=int(table.dport[first]),
         transport=Transport(int(table.transport[first])).label,
         teid=int(table.teid[first]),
-        ssrc=int(header.ssrc[first]),
+        ssrc=int(ssrc[first]),
         payload_types=seen,
         codec=main_codec.name if main_codec is not None else "unknown",
         clock_rate=main_codec.clock_rate if main_codec is not None else 0,
@@ -214,7 +225,7 @@ def build_stream(
         start_ns=int(table.time_ns[first]),
         end_ns=int(col.time_ns[-1]),
         stats=stats,
-        series=series,
+        series=series if keep_series else StreamSeries.empty(),
         telephone_events=sum(int(counts[pt]) for pt in events),
         comfort_noise=sum(int(counts[pt]) for pt in noise),
     )

@@ -105,13 +105,15 @@ def find_streams(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    series: bool = True,
 ) -> tuple[list[Stream], list[str]]:
     """All RTP streams of ``capture`` sorted by first packet (ids 1..n), and warnings.
 
     Streams announced in the ``calls``' SDP get ``found_by="sdp"`` and their call's
     id (also listed in that ``Call.stream_ids``, which this resets); the rest
     ``"heuristic"``. Reports Progress("streams", done, total) once per stream and
-    honours ``cancel`` between streams.
+    honours ``cancel`` between streams. ``series=False`` leaves each stream's per-packet
+    series empty (statistics only).
     """
     report = progress or no_progress
     endpoints: list[Endpoint] = sdp_endpoints(calls)
@@ -119,10 +121,11 @@ def find_streams(
     table, payload = _append_rows(capture, framed)
     header = parse_headers(table)
     header_len = header_lengths(header, payload)
-    kinds = classify(table, header, header_len, padding_counts(table, header, payload))
+    dissectable = rtp_dissectable(table, header, header_len)
+    kinds = classify(table, header, header_len, padding_counts(table, header, payload),
+                     dissectable)
     endpoint_of = match_rows(table, endpoints)
     announced_rtp = np.array([e.rtp for e in endpoints] + [False], np.bool_)[endpoint_of]
-    dissectable = rtp_dissectable(table, header, header_len)
     signalled = announced_rtp & dissectable
     # Rows on an endpoint re-announced for T.38: RTP only if their stream was RTP before.
     contested = (endpoint_of >= 0) & ~announced_rtp & dissectable
@@ -132,11 +135,12 @@ def find_streams(
     groups = group_streams(table, np.flatnonzero(signalled | contested | candidate), header.ssrc)
     announced = _group_flags(groups, signalled)
     grouped = StreamColumns.gather(table, header, header_len, groups.rows)  # group order
+    ssrc = header.ssrc  # all later steps need of the header; the rest is freed now
+    del header, header_len, dissectable, quic
     keep = (announced > 0) | (
-        validate_groups(groups, table, header, ordered=grouped)
+        validate_groups(groups, table, None, ordered=grouped)
         & (_group_flags(groups, contested) == 0)
     )
-
     chosen: list[tuple[NDArray[np.int64], Endpoint | None, StreamColumns]] = []
     for group in np.flatnonzero(keep).tolist():
         start, stop = int(groups.starts[group]), int(groups.starts[group + 1])
@@ -155,7 +159,8 @@ def find_streams(
         if cancel is not None:
             cancel.raise_if_cancelled()
         info = StreamRows(rows, endpoint, part, bool(dtls[int(rows[0])]))
-        streams.append(build_stream(table, header, info, capture.info.start_ns))
+        streams.append(build_stream(table, ssrc, info, capture.info.start_ns,
+                                    keep_series=series))
         report(Progress("streams", done, len(chosen), streams_found=done))
 
     firsts = np.array([int(rows[0]) for rows, _, _ in chosen], np.int64)
