@@ -277,8 +277,10 @@ def markdown(figures: Sequence[Figure], jobs: JobsFigure | None, targets: Sequen
         "for the `callscope analyze --format json` process (os.wait4), interpreter start "
         "included; anon/file splits it into anonymous memory and mapped file pages "
         "(highest values sampled from /proc every 10 ms). Core pkt/s times "
-        "`callscope.core.analysis.analyze` inside one process "
-        "with `time.process_time` (CPU seconds of all its threads: the one-core figure) and "
+        "`callscope.core.analysis.analyze(path, series=False)` (what `callscope analyze` "
+        "runs) inside one process "
+        "with `time.process_time` (CPU seconds of all its threads, the SHA-256 thread "
+        "included: the one-core figure) and "
         "with the wall clock, imports excluded. Load is the 1-minute load average "
         "before–after each measurement; Others' CPU is the share of all cores that other "
         "processes used during CallScope's runs (/proc/stat): the machine is shared.", ""]

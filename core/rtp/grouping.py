@@ -85,13 +85,12 @@ class Groups:
 
     ``rows`` holds table row indices, group after group (arrival order inside a
     group); group g is ``rows[starts[g]:starts[g + 1]]``. ``first_row[g]`` is its
-    earliest row; ``group_of`` gives the group of each input row, in input order.
+    earliest row.
     """
 
     rows: NDArray[np.int64]
     starts: NDArray[np.int64]
     first_row: NDArray[np.int64]
-    group_of: NDArray[np.int64]
 
     def __len__(self) -> int:
         return int(self.first_row.shape[0])
@@ -119,7 +118,7 @@ def group_by_key(rows: NDArray[np.int64], key: NDArray[np.int64]) -> Groups:
     starts = np.zeros(count + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
     first = grouped[starts[:-1]] if count else np.zeros(0, np.int64)
-    return Groups(rows=grouped, starts=starts, first_row=first, group_of=ids)
+    return Groups(rows=grouped, starts=starts, first_row=first)
 
 
 LUT_LIMIT = 1 << 22
@@ -207,7 +206,7 @@ def group_streams(table: PacketTable, rows: NDArray[np.int64], ssrc: NDArray[np.
     """
     if len(rows) == 0:
         empty = np.zeros(0, np.int64)
-        return Groups(rows=empty, starts=np.zeros(1, np.int64), first_row=empty, group_of=empty)
+        return Groups(rows=empty, starts=np.zeros(1, np.int64), first_row=empty)
     columns = flow_columns(table, rows)
     packed = _mixed_radix([*columns, lambda: (ssrc[rows].astype(np.int64), 2**32)])
     if packed is None:

@@ -49,7 +49,7 @@ class StreamColumns:
     marker: NDArray[np.bool_]
     padding: NDArray[np.bool_]
     length: NDArray[np.int32]  # bytes of the UDP payload
-    body: NDArray[np.int64]  # bytes after the RTP header (length - header length)
+    body: NDArray[np.int32]  # bytes after the RTP header (length - header length)
 
     @classmethod
     def gather(
@@ -62,7 +62,7 @@ class StreamColumns:
             frame=table.frame[rows], time_ns=table.time_ns[rows], seq=header.seq[rows],
             timestamp=header.timestamp[rows], payload_type=header.payload_type[rows],
             marker=header.marker[rows], padding=header.padding[rows], length=length,
-            body=length - header_len[rows],
+            body=length - header_len[rows].astype(np.int32),
         )
 
     def part(self, start: int, stop: int) -> StreamColumns:
@@ -134,7 +134,7 @@ def _main_payload_type(ranked: list[int], codecs: dict[int, Codec | None]) -> in
 
 def _srtp_by_size(
     pts: NDArray[np.uint8], padding: NDArray[np.bool_], seq: NDArray[np.uint16],
-    stamp: NDArray[np.uint32], body: NDArray[np.int64], payload_type: int,
+    stamp: NDArray[np.uint32], body: NDArray[np.int32], payload_type: int,
 ) -> bool:
     """Constant-bitrate payloads carrying a 4- or 10-byte SRTP tag (see module doc).
 
