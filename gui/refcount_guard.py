@@ -45,7 +45,9 @@ def _pyside_612_installed() -> bool:
     if spec is None or spec.origin is None:
         return False
     site = Path(spec.origin).parent.parent
-    found = [p.name for p in site.glob("PySide6*-*.dist-info")]
+    # pip writes the normalised name (pyside6_essentials-6.12.0.dist-info); older
+    # tools kept the project's spelling (PySide6_Essentials-...)
+    found = [p.name for p in site.glob("*.dist-info") if p.name.lower().startswith("pyside6")]
     if not found:
         from importlib import metadata  # an unusual layout: ask the slow way
 
