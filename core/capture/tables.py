@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from callscope.core.capture.heap import release_free_heap
 from callscope.core.capture.table import PacketTable
 
 COLUMNS = (
@@ -44,11 +45,17 @@ def concat_tables(parts: list[PacketTable], addresses: list[str]) -> PacketTable
         return only
     columns: dict[str, NDArray[Any]] = {}
     sizes = [len(p) for p in parts]
+    # the decoding's freed temporaries first, then each column's chunks once joined
+    release_free_heap(sum(getattr(p, n).nbytes for p in parts for n in COLUMNS))
+    freed = 0
     for name in COLUMNS:
         columns[name] = np.concatenate([getattr(p, name) for p in parts])
         for p in parts:
             column = getattr(p, name)  # a fresh empty array: a [:0] view would keep the rows
             setattr(p, name, np.empty((0, *column.shape[1:]), column.dtype))
+        freed += columns[name].nbytes
+        if release_free_heap(freed):  # before the next column is mapped
+            freed = 0
     table = _build(columns, addresses)
     base = 0
     for p, size in zip(parts, sizes, strict=True):
@@ -56,6 +63,22 @@ def concat_tables(parts: list[PacketTable], addresses: list[str]) -> PacketTable
             table.reassembled[base + row] = payload
         base += size
     return table
+
+
+def subset(table: PacketTable, rows: NDArray[np.int64]) -> PacketTable:
+    """The given rows (ascending indices) as a new table sharing ``addresses``.
+
+    ``reassembled`` payloads follow their rows to their new positions.
+    """
+    out = _build({n: getattr(table, n)[rows] for n in COLUMNS}, table.addresses)
+    if table.reassembled:
+        kept = np.fromiter(table.reassembled, np.int64, len(table.reassembled))
+        at = np.searchsorted(rows, kept)
+        inside = at < len(rows)
+        inside[inside] = rows[at[inside]] == kept[inside]
+        out.reassembled = {int(a): table.reassembled[int(k)]
+                           for a, k in zip(at[inside], kept[inside], strict=True)}
+    return out
 
 
 def sort_by_frame(table: PacketTable) -> PacketTable:
