@@ -14,6 +14,7 @@ the RTP flowing) and drop the rest (UDPTL, whose bytes 8..11 are no SSRC).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -21,12 +22,14 @@ from numpy.typing import NDArray
 
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.table import PacketTable
+from callscope.core.capture.tables import subset
 from callscope.core.model import Call, Stream
 from callscope.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from callscope.core.rtp.classify import Kind, classify, rtp_dissectable
 from callscope.core.rtp.grouping import Groups, group_streams
 from callscope.core.rtp.header import header_lengths, padding_counts, parse_headers
 from callscope.core.rtp.heuristic import conversation_ids, validate_groups
+from callscope.core.rtp.partition import conversation_parts
 from callscope.core.rtp.rtcp_link import link_reports, rtcp_rows
 from callscope.core.rtp.sdp_match import Endpoint, match_rows, sdp_endpoints
 from callscope.core.rtp.stream_build import StreamColumns, StreamRows, build_stream
@@ -99,6 +102,16 @@ def _group_flags(groups: Groups, flags: NDArray[np.bool_]) -> NDArray[np.int64]:
     return np.add.reduceat(picked, groups.starts[:-1])
 
 
+@dataclass
+class _Found:
+    """Streams of one part of the table, keyed for the whole-capture steps."""
+
+    streams: list[tuple[int, int, Stream]] = field(default_factory=list)
+    """(frame of the first packet, its row in the whole table, the stream)"""
+    rtcp: list[NDArray[np.int64]] = field(default_factory=list)
+    """rows of the whole table classified as RTCP"""
+
+
 def find_streams(
     capture: Capture,
     calls: list[Call],
@@ -111,19 +124,76 @@ def find_streams(
 
     Streams announced in the ``calls``' SDP get ``found_by="sdp"`` and their call's
     id (also listed in that ``Call.stream_ids``, which this resets); the rest
-    ``"heuristic"``. Reports Progress("streams", done, total) once per stream and
-    honours ``cancel`` between streams. ``series=False`` leaves each stream's per-packet
-    series empty (statistics only).
+    ``"heuristic"``. Reports Progress("streams", done, total) once per stream (once per
+    part of a large capture) and honours ``cancel`` between streams.
+    ``series=False`` leaves each stream's per-packet series empty (statistics only).
+    Tables larger than ``partition.PART_ROWS`` are handled in parts of whole
+    conversations (same streams, bounded memory).
     """
     report = progress or no_progress
     endpoints: list[Endpoint] = sdp_endpoints(calls)
     framed, warnings = tcp_rows(capture, endpoints)
     table, payload = _append_rows(capture, framed)
+    found = _Found()
+    start_ns = capture.info.start_ns
+    parts = conversation_parts(table)
+    if parts is None:
+        _find_in(table, None, payload, endpoints, found, start_ns, series, cancel, report)
+    else:
+        for done, rows in enumerate(parts, start=1):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            _find_in(subset(table, rows), rows, payload, endpoints, found, start_ns, series,
+                     cancel, no_progress)
+            report(Progress("streams", done, len(parts), streams_found=len(found.streams)))
+    found.streams.sort(key=lambda item: item[:2])
+    streams = [stream for _, _, stream in found.streams]
+
+    firsts = np.array([row for _, row, _ in found.streams], np.int64)
+    is_rtcp = np.zeros(len(table), np.bool_)
+    for rows in found.rtcp:
+        is_rtcp[rows] = True
+    rtcp = rtcp_rows(
+        table, is_rtcp, table.src[firsts].astype(np.int64), table.dst[firsts].astype(np.int64),
+    )
+    for index in link_reports(table, rtcp, payload, streams, start_ns):
+        streams[index].srtp = True
+
+    by_call = {call.call_id: call for call in reversed(calls)}
+    for call in calls:
+        call.stream_ids.clear()  # idempotent when the same calls are analysed again
+    for number, stream in enumerate(streams, start=1):
+        stream.id = number
+        if stream.call_id is not None and stream.call_id in by_call:
+            by_call[stream.call_id].stream_ids.append(number)
+    return streams, warnings
+
+
+def _find_in(
+    table: PacketTable,
+    whole_rows: NDArray[np.int64] | None,
+    whole_payload: Payload,
+    endpoints: list[Endpoint],
+    found: _Found,
+    start_ns: int,
+    series: bool,
+    cancel: CancelToken | None,
+    report: ProgressCallback,
+) -> None:
+    """Add to ``found`` the streams of ``table``: the whole table (``whole_rows`` None)
+    or the whole table's ``whole_rows``, holding whole conversations."""
+    def whole(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        return rows if whole_rows is None else whole_rows[rows]
+
+    def payload(row: int) -> bytes:
+        return whole_payload(row if whole_rows is None else int(whole_rows[row]))
+
     header = parse_headers(table)
     header_len = header_lengths(header, payload)
     dissectable = rtp_dissectable(table, header, header_len)
     kinds = classify(table, header, header_len, padding_counts(table, header, payload),
                      dissectable)
+    found.rtcp.append(whole(np.flatnonzero(kinds == Kind.RTCP)))
     endpoint_of = match_rows(table, endpoints)
     announced_rtp = np.array([e.rtp for e in endpoints] + [False], np.bool_)[endpoint_of]
     signalled = announced_rtp & dissectable
@@ -132,6 +202,7 @@ def find_streams(
     candidate = (kinds == Kind.RTP) & (endpoint_of < 0)
     quic, dtls = _flags_by_conversation(table, kinds, signalled | candidate)
     candidate &= ~quic
+    del kinds
     groups = group_streams(table, np.flatnonzero(signalled | contested | candidate), header.ssrc)
     announced = _group_flags(groups, signalled)
     grouped = StreamColumns.gather(table, header, header_len, groups.rows)  # group order
@@ -154,28 +225,11 @@ def find_streams(
             chosen.append((rows, None, grouped.part(start, stop)))
     chosen.sort(key=lambda item: (int(table.frame[item[0][0]]), int(item[0][0])))
 
-    streams: list[Stream] = []
     for done, (rows, endpoint, part) in enumerate(chosen, start=1):
         if cancel is not None:
             cancel.raise_if_cancelled()
         info = StreamRows(rows, endpoint, part, bool(dtls[int(rows[0])]))
-        streams.append(build_stream(table, ssrc, info, capture.info.start_ns,
-                                    keep_series=series))
+        stream = build_stream(table, ssrc, info, start_ns, keep_series=series)
+        first = int(rows[0])
+        found.streams.append((int(table.frame[first]), int(whole(rows[:1])[0]), stream))
         report(Progress("streams", done, len(chosen), streams_found=done))
-
-    firsts = np.array([int(rows[0]) for rows, _, _ in chosen], np.int64)
-    rtcp = rtcp_rows(
-        table, kinds == Kind.RTCP, table.src[firsts].astype(np.int64),
-        table.dst[firsts].astype(np.int64),
-    )
-    for index in link_reports(table, rtcp, payload, streams, capture.info.start_ns):
-        streams[index].srtp = True
-
-    by_call = {call.call_id: call for call in reversed(calls)}
-    for call in calls:
-        call.stream_ids.clear()  # idempotent when the same calls are analysed again
-    for number, stream in enumerate(streams, start=1):
-        stream.id = number
-        if stream.call_id is not None and stream.call_id in by_call:
-            by_call[stream.call_id].stream_ids.append(number)
-    return streams, warnings
