@@ -29,7 +29,7 @@ def add_plot(
     fg, bg = colours
     axes = {name: OpaqueGridAxis(name, bg) for name in ("left", "bottom")}
     plot = graphics.addPlot(row=row, col=0, axisItems=axes)
-    plot.setLabel("left", title)
+    plot.setLabel("left", two_lines(title))
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     plot.setMouseEnabled(x=True, y=False)
     plot.setMenuEnabled(False)
@@ -45,6 +45,11 @@ def add_plot(
         plot.setXLink(link_to)
     graphics.ci.layout.setRowStretchFactor(row, stretch)
     return plot
+
+
+def two_lines(title: str) -> str:
+    """``"Jitter (ms)"`` → name over unit (HTML), so the rotated label fits a short plot."""
+    return title.replace(" (", "<br>(", 1)
 
 
 def style_events_lane(plot: pg.PlotItem, lane_names: list[str]) -> None:

@@ -282,7 +282,8 @@ class StreamPlotView(QWidget):
             plot.removeItem(item)
             self._fitted.remove(item)
         unit = self.rate_unit.currentData()
-        plot.setLabel("left", self.tr("kbit/s") if unit == "kbps" else self.tr("Packets/s"))
+        plot.setLabel("left", plot_stack.two_lines(
+            self.tr("Rate (kbit/s)") if unit == "kbps" else self.tr("Rate (packets/s)")))
         for k, stream in enumerate(self._streams):
             prepared = self._series_for(stream)
             binned = prepared.bitrate if unit == "kbps" else prepared.packet_rate
