@@ -87,12 +87,23 @@ class GrantedPlayback:
         self._player.loop = (max(0, min(a, b)), min(self.frames, max(a, b)))
 
     def play(self) -> None:
-        """Log PLAY_START for each stream (refused if the grant no longer holds), then play."""
-        start_ms = round(self.to_capture_s(self.position) * 1000)
+        """Log PLAY_START for each stream (refused if the grant no longer holds), then play.
+
+        The start is logged before the device opens (no record, no audio); if the device
+        then fails, a PLAY_STOP with an empty range closes the record, and the error
+        (AudioUnavailable) propagates.
+        """
+        start_ms = max(0, round(self.to_capture_s(self.position) * 1000))
         for sid in self.stream_ids:
             self.gate.log_access(self.grant, "PLAY_START", self.source.sha256, sid,
-                                 time_range_ms=(max(0, start_ms), max(0, start_ms)))
-        self._player.start()
+                                 time_range_ms=(start_ms, start_ms))
+        try:
+            self._player.start()
+        except AudioUnavailable:
+            for sid in self.stream_ids:
+                self.gate.log_access(self.grant, "PLAY_STOP", self.source.sha256, sid,
+                                     time_range_ms=(start_ms, start_ms))
+            raise
 
     def pause(self) -> None:
         """Pause without rewinding."""

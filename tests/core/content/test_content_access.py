@@ -25,6 +25,8 @@ from callscope.core.content.access import (
     export_wav,
     full_spectrogram,
 )
+from callscope.core.content.playback import AudioUnavailable, GrantedPlayback
+from callscope.core.media.player import Player
 from callscope.core.privacy.consent_store import save_record
 from callscope.core.privacy.errors import AccessDenied
 from callscope.core.rtp.stream_packets import rtp_payload
@@ -171,3 +173,21 @@ def test_reveal_needs_its_own_grant_and_is_logged(demo: Demo) -> None:
     assert "3225550100" in sender and "3225550199" in receiver
     reveals = [e for e in log_entries(w.log) if e["action"] == "REVEAL"]
     assert len(reveals) == 1 and "3225550100" not in json.dumps(reveals)
+
+
+def test_a_device_that_fails_to_open_closes_the_play_record(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w, source = demo
+    gate = w.gate()
+    playback = GrantedPlayback(gate, _grant(w, gate, [1], {"listen"}), source, [1])
+
+    def broken(_self: object) -> None:
+        raise AudioUnavailable("cannot open the audio output: device busy")
+
+    monkeypatch.setattr(Player, "start", broken)
+    with pytest.raises(AudioUnavailable, match="device busy"):
+        playback.play()
+    plays = [e for e in log_entries(w.log) if e["action"].startswith("PLAY_")]
+    assert [e["action"] for e in plays] == ["PLAY_START", "PLAY_STOP"]
+    assert plays[1]["obj"]["t"][0] == plays[1]["obj"]["t"][1]  # nothing was heard
