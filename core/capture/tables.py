@@ -65,6 +65,20 @@ def concat_tables(parts: list[PacketTable], addresses: list[str]) -> PacketTable
     return table
 
 
+def append_rows(base: PacketTable, extra: PacketTable) -> PacketTable:
+    """``base``'s rows then ``extra``'s, in the column types of ``base``; both stay intact.
+
+    The result uses ``extra.addresses`` (which must extend base's), and holds the
+    reassembled payloads of both, extra's keys shifted past base's rows.
+    """
+    columns = {n: np.concatenate([getattr(base, n), getattr(extra, n)]).astype(
+        getattr(base, n).dtype, copy=False) for n in COLUMNS}
+    table = _build(columns, extra.addresses)
+    table.reassembled = {**base.reassembled,
+                         **{len(base) + row: p for row, p in extra.reassembled.items()}}
+    return table
+
+
 def subset(table: PacketTable, rows: NDArray[np.int64]) -> PacketTable:
     """The given rows (ascending indices) as a new table sharing ``addresses``.
 

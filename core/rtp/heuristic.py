@@ -24,7 +24,6 @@ from numpy.typing import NDArray
 
 from callscope.core.capture.table import PacketTable
 from callscope.core.rtp.grouping import Groups, combine, dense_ids, flow_ids
-from callscope.core.rtp.header import RtpHeader
 from callscope.core.rtp.stream_build import StreamColumns
 
 MIN_PACKETS = 4
@@ -36,22 +35,15 @@ FORWARD_SHARE = 1 / 3
 PT_CHANGE_SHARE = 0.25
 
 
-def validate_groups(
-    groups: Groups, table: PacketTable, header: RtpHeader | None, *,
-    ordered: StreamColumns | None = None,
-) -> NDArray[np.bool_]:
+def validate_groups(groups: Groups, ordered: StreamColumns) -> NDArray[np.bool_]:
     """True per group that passes the rules above; shape (len(groups),).
 
-    ``ordered``: the columns of ``groups.rows`` when the caller already gathered them.
+    ``ordered``: the columns of ``groups.rows``, in that order (``StreamColumns.gather``).
     """
     count = len(groups)
     if count == 0:
         return np.zeros(0, np.bool_)
     rows = groups.rows
-    if ordered is None:
-        if header is None:
-            raise ValueError("validate_groups needs the header or the ordered columns")
-        ordered = StreamColumns.gather(table, header, np.zeros(len(table), np.int64), rows)
     sizes = groups.sizes()
     inside = np.ones(len(rows) - 1, np.bool_)  # step i (row i -> i + 1) stays in its group
     inside[groups.starts[1:-1] - 1] = False

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.table import PacketTable
-from callscope.core.capture.tables import subset
+from callscope.core.capture.tables import append_rows, subset
 from callscope.core.model import Call, Stream
 from callscope.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from callscope.core.rtp.classify import Kind, classify, rtp_dissectable
@@ -36,12 +35,6 @@ from callscope.core.rtp.stream_build import StreamColumns, StreamRows, build_str
 from callscope.core.rtp.tcp_framing import tcp_rows
 
 Payload = Callable[[int], bytes]
-G = TypeVar("G", bound=np.generic)
-
-
-def _cat(first: NDArray[G], second: NDArray[G]) -> NDArray[G]:
-    joined: NDArray[G] = np.concatenate([first, second]).astype(first.dtype, copy=False)
-    return joined
 
 
 def _append_rows(capture: Capture, extra: PacketTable) -> tuple[PacketTable, Payload]:
@@ -49,28 +42,11 @@ def _append_rows(capture: Capture, extra: PacketTable) -> tuple[PacketTable, Pay
     base = capture.packets
     if len(extra) == 0:
         return base, capture.payload
-    offset = len(base)
+    table = append_rows(base, extra)
 
     def payload(row: int) -> bytes:
-        return capture.payload(row) if row < offset else extra.reassembled[row - offset]
+        return capture.payload(row) if row < len(base) else table.reassembled[row]
 
-    table = PacketTable(
-        frame=_cat(base.frame, extra.frame),
-        time_ns=_cat(base.time_ns, extra.time_ns),
-        src=_cat(base.src, extra.src),
-        dst=_cat(base.dst, extra.dst),
-        sport=_cat(base.sport, extra.sport),
-        dport=_cat(base.dport, extra.dport),
-        transport=_cat(base.transport, extra.transport),
-        teid=_cat(base.teid, extra.teid),
-        length=_cat(base.length, extra.length),
-        caplen=_cat(base.caplen, extra.caplen),
-        ip_version=_cat(base.ip_version, extra.ip_version),
-        head=_cat(base.head, extra.head),
-        payload_offset=_cat(base.payload_offset, extra.payload_offset),
-        addresses=extra.addresses,
-        reassembled=base.reassembled,
-    )
     return table, payload
 
 
@@ -209,7 +185,7 @@ def _find_in(
     ssrc = header.ssrc  # all later steps need of the header; the rest is freed now
     del header, header_len, dissectable, quic
     keep = (announced > 0) | (
-        validate_groups(groups, table, None, ordered=grouped)
+        validate_groups(groups, grouped)
         & (_group_flags(groups, contested) == 0)
     )
     chosen: list[tuple[NDArray[np.int64], Endpoint | None, StreamColumns]] = []

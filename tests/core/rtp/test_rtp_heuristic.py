@@ -9,6 +9,7 @@ from callscope.core.capture.table import PacketTable
 from callscope.core.rtp.grouping import group_streams
 from callscope.core.rtp.header import parse_headers
 from callscope.core.rtp.heuristic import MIN_PACKETS, conversation_ids, validate_groups
+from callscope.core.rtp.stream_build import StreamColumns
 
 
 def _verdicts(b: Builder) -> dict[int, bool]:
@@ -16,7 +17,8 @@ def _verdicts(b: Builder) -> dict[int, bool]:
     table = b.table()
     header = parse_headers(table)
     groups = group_streams(table, np.arange(len(table), dtype=np.int64), header.ssrc)
-    ok = validate_groups(groups, table, header)
+    ordered = StreamColumns.gather(table, header, np.zeros(len(table), np.int64), groups.rows)
+    ok = validate_groups(groups, ordered)
     return {int(header.ssrc[groups.members(g)[0]]): bool(ok[g]) for g in range(len(groups))}
 
 

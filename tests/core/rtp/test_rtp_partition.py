@@ -10,7 +10,6 @@ import pytest
 
 from callscope.core.analysis import analyze
 from callscope.core.capture.reader import read_capture
-from callscope.core.capture.tables import subset
 from callscope.core.errors import CaptureError
 from callscope.core.report.records import result_record
 from callscope.core.rtp import partition
@@ -68,11 +67,3 @@ def test_parts_hold_whole_conversations_and_every_row_once(data_dir: Path) -> No
             key = (min(x, y), max(x, y))
             assert part_of_conversation.setdefault(key, number) == number
 
-
-def test_subset_keeps_reassembled_payloads_with_their_rows(data_dir: Path) -> None:
-    table = read_capture(data_dir / "sip-g711a-rfc2833-dtmf_SIP_DTMF2.pcap").packets
-    table.reassembled = {3: b"three", 7: b"seven"}
-    part = subset(table, np.array([1, 3, 5, 6], np.int64))
-    assert part.reassembled == {1: b"three"}
-    assert part.frame.tolist() == table.frame[[1, 3, 5, 6]].tolist()
-    assert part.head.shape == (4, table.head.shape[1])
