@@ -34,6 +34,7 @@ def _same_in_parts(paths: list[Path], monkeypatch: pytest.MonkeyPatch) -> int:
         whole = _record(path)
         with monkeypatch.context() as m:
             m.setattr(partition, "PART_ROWS", 40)
+            m.setattr(partition, "BLOCK_ROWS", 7)  # rows are keyed and sorted block by block
             assert _record(path) == whole, path.name
         parted += whole is not None and len(read_capture(path).packets) > 40
     return parted
@@ -52,11 +53,15 @@ def test_corpus_captures_give_the_same_streams_in_parts(
     assert _same_in_parts(_captures(corpus), monkeypatch) >= 35
 
 
-def test_parts_hold_whole_conversations_and_every_row_once(data_dir: Path) -> None:
+def test_parts_hold_whole_conversations_and_every_row_once(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partition, "BLOCK_ROWS", 7)
     table = read_capture(data_dir / "sip-g711a-rfc2833-dtmf_SIP_DTMF2.pcap").packets
     assert conversation_parts(table, max_rows=len(table)) is None
     parts = conversation_parts(table, max_rows=100)
     assert parts is not None and len(parts) >= 2
+    assert all(np.all(np.diff(rows) > 0) for rows in parts)  # ascending in each part
     seen = np.concatenate(list(parts))
     assert np.array_equal(np.sort(seen), np.arange(len(table)))
     a = table.src.astype(np.int64) << 16 | table.sport
