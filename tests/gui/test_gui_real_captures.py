@@ -155,7 +155,6 @@ def test_cancel_a_real_load(
     qtbot.waitUntil(lambda: window.tabs.count() == 0, timeout=2000)
 
 
-@pytest.mark.skipif(not demo_capture().is_file(), reason="resources/demo.pcap not built yet")
 def test_demo_action_opens_the_bundled_demo(qtbot: QtBot) -> None:
     window = _window(qtbot)
     window.actions_.open_demo.trigger()

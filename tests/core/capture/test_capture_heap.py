@@ -22,7 +22,9 @@ def test_without_glibc_nothing_is_called(monkeypatch: pytest.MonkeyPatch) -> Non
     assert not heap.release_free_heap(1 << 40)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only on Linux")
-def test_glibc_trim_is_found_and_runs() -> None:
-    assert heap._malloc_trim() is not None
+def test_glibc_trim_is_found_on_linux_and_nowhere_else() -> None:
+    if not sys.platform.startswith("linux"):  # macOS/Windows allocators return memory
+        assert heap._malloc_trim() is None
+        return
+    assert heap._malloc_trim() is not None  # CI and the benchmark machine run glibc
     assert heap.release_free_heap(heap.TRIM_MIN_BYTES)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pytest
 from gui_privacy_fixtures import CALLEE_HZ, CALLER_HZ, session_of
 from privacy_fixtures import World, log_actions
 from pytestqt.qtbot import QtBot
@@ -155,8 +154,6 @@ def test_the_time_axis_follows_the_stream_plots(qtbot: QtBot, tone_consented: Wo
 
 
 def test_demo_capture_coarse_view(qtbot: QtBot, tmp_path: Path) -> None:
-    if not DEMO.is_file():
-        pytest.skip("resources/demo.pcap is not generated")
     capture = tmp_path / "demo.pcap"
     shutil.copyfile(DEMO, capture)
     result = analyze(capture)
