@@ -63,12 +63,14 @@ def run(args: Sequence[str]) -> int:
     from callscope.gui.icons import app_icon, demo_capture
     from callscope.gui.main_window import MainWindow
     from callscope.gui.style import apply_theme, install_translations
+    from callscope.gui.workers import collect_garbage_on_gui_thread
 
     QApplication.setOrganizationName(settings.ORGANIZATION)
     QApplication.setApplicationName(settings.APPLICATION)
     QApplication.setApplicationVersion(__version__)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(["callscope"])
+    collect_garbage_on_gui_thread()
     app.setWindowIcon(app_icon())
     install_translations(app)
     apply_theme(app, options.theme)

@@ -1,8 +1,11 @@
 """All background work of the window: the one module that starts threads.
 
 Rules: a worker never touches a widget; it only emits signals, which Qt queues to
-the GUI thread. Results (numpy arrays inside dataclasses) are handed over once, by
-signal, and never mutated afterwards. Every job can be cancelled and waited for.
+the GUI thread. Python's garbage collector runs in whatever thread happens to
+allocate, and collecting Qt objects there crashes Qt, so the window collects on the
+GUI thread only (:func:`collect_garbage_on_gui_thread`). Results (numpy arrays inside
+dataclasses) are handed over once, by signal, and never mutated afterwards. Every job
+can be cancelled and waited for.
 
 Signals of :class:`AnalysisJob`
     progress(int done, int total, str stage, int streams): at most every 50 ms.
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from callscope.core.errors import CallScopeError, CancelledError
@@ -29,6 +33,22 @@ from callscope.core.progress import CancelToken, Progress, ProgressCallback
 from callscope.gui.views.plot_data import StreamPlotSeries, prepare_all
 
 PROGRESS_INTERVAL_S = 0.05
+GC_INTERVAL_S = 1.0
+
+_collector: GarbageCollector | None = None
+
+
+def collect_garbage_on_gui_thread() -> GarbageCollector:
+    """Turn automatic collection off; a GUI-thread timer collects instead (once, idempotent).
+
+    Without this a worker (or the core's hashing thread) can trigger a collection that
+    deletes plots or widgets caught in reference cycles from outside the GUI thread: a
+    segmentation fault (seen in the spectrogram tests). Call after the QApplication exists.
+    """
+    global _collector
+    if _collector is None:
+        _collector = GarbageCollector(interval=GC_INTERVAL_S)
+    return _collector
 
 
 def run_analysis(

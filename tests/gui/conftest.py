@@ -21,6 +21,14 @@ Analyze = Callable[[str, ProgressCallback, CancelToken], AnalysisResult]
 
 
 @pytest.fixture(autouse=True)
+def _gc_on_gui_thread(qapp: object) -> Iterator[None]:
+    """As in the app: no collection from worker threads; what is due runs after each test."""
+    collector = workers.collect_garbage_on_gui_thread()
+    yield
+    collector.check()
+
+
+@pytest.fixture(autouse=True)
 def _temp_settings(tmp_path: Path) -> Iterator[Path]:
     """Every GUI test reads and writes QSettings in its own temporary folder."""
     folder = tmp_path / "qsettings"

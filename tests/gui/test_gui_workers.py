@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from callscope.core.errors import CaptureError
 from callscope.core.model import AnalysisResult
 from callscope.core.progress import CancelToken, Progress, ProgressCallback
+from callscope.gui import workers
 from callscope.gui.workers import AnalysisJob
 
 
@@ -72,3 +74,10 @@ def test_errors_become_one_line_messages(
     with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
         job.start()
     assert blocker.args == [message]
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qapp: object) -> None:
+    collector = workers.collect_garbage_on_gui_thread()
+    assert workers.collect_garbage_on_gui_thread() is collector  # one timer per process
+    assert not gc.isenabled()  # no collection from a worker or the hashing thread
+    assert collector.timer.isActive()
