@@ -29,12 +29,12 @@ def _pair_codes(src: NDArray[np.int64], dst: NDArray[np.int64], n: int) -> NDArr
 
 def rtcp_rows(
     table: PacketTable,
-    is_rtcp: NDArray[np.bool_],
+    rows: NDArray[np.int64],
     stream_src: NDArray[np.int64],
     stream_dst: NDArray[np.int64],
 ) -> NDArray[np.int64]:
-    """RTCP rows exchanged between two hosts (address indices) that also exchange a stream."""
-    rows = np.flatnonzero(is_rtcp)
+    """Those of the RTCP ``rows`` exchanged between two hosts (address indices) that also
+    exchange a stream."""
     if len(stream_src) == 0 or len(rows) == 0:
         return np.zeros(0, np.int64)
     n = max(len(table.addresses), int(table.src.max()) + 1, int(table.dst.max()) + 1)

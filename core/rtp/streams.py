@@ -126,11 +126,9 @@ def find_streams(
     streams = [stream for _, _, stream in found.streams]
 
     firsts = np.array([row for _, row, _ in found.streams], np.int64)
-    is_rtcp = np.zeros(len(table), np.bool_)
-    for rows in found.rtcp:
-        is_rtcp[rows] = True
     rtcp = rtcp_rows(
-        table, is_rtcp, table.src[firsts].astype(np.int64), table.dst[firsts].astype(np.int64),
+        table, np.sort(np.concatenate(found.rtcp)), table.src[firsts].astype(np.int64),
+        table.dst[firsts].astype(np.int64),
     )
     for index in link_reports(table, rtcp, payload, streams, start_ns):
         streams[index].srtp = True
@@ -158,9 +156,6 @@ def _find_in(
 ) -> None:
     """Add to ``found`` the streams of ``table``: the whole table (``whole_rows`` None)
     or the whole table's ``whole_rows``, holding whole conversations."""
-    def whole(rows: NDArray[np.int64]) -> NDArray[np.int64]:
-        return rows if whole_rows is None else whole_rows[rows]
-
     def payload(row: int) -> bytes:
         return whole_payload(row if whole_rows is None else int(whole_rows[row]))
 
@@ -169,7 +164,8 @@ def _find_in(
     dissectable = rtp_dissectable(table, header, header_len)
     kinds = classify(table, header, header_len, padding_counts(table, header, payload),
                      dissectable)
-    found.rtcp.append(whole(np.flatnonzero(kinds == Kind.RTCP)))
+    rtcp = np.flatnonzero(kinds == Kind.RTCP)
+    found.rtcp.append(rtcp if whole_rows is None else whole_rows[rtcp])
     endpoint_of = match_rows(table, endpoints)
     announced_rtp = np.array([e.rtp for e in endpoints] + [False], np.bool_)[endpoint_of]
     signalled = announced_rtp & dissectable
@@ -199,13 +195,13 @@ def _find_in(
                            grouped.part(start, stop).take(counted)))
         else:
             chosen.append((rows, None, grouped.part(start, stop)))
-    chosen.sort(key=lambda item: (int(table.frame[item[0][0]]), int(item[0][0])))
-
+    # built in group order; find_streams sorts every part's streams by first packet
     for done, (rows, endpoint, part) in enumerate(chosen, start=1):
         if cancel is not None:
             cancel.raise_if_cancelled()
         info = StreamRows(rows, endpoint, part, bool(dtls[int(rows[0])]))
         stream = build_stream(table, ssrc, info, start_ns, keep_series=series)
         first = int(rows[0])
-        found.streams.append((int(table.frame[first]), int(whole(rows[:1])[0]), stream))
+        first_whole = first if whole_rows is None else int(whole_rows[first])
+        found.streams.append((int(table.frame[first]), first_whole, stream))
         report(Progress("streams", done, len(chosen), streams_found=done))
