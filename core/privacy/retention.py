@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from callscope.core.capture.source import file_sha256
 from callscope.core.privacy import files
 from callscope.core.privacy.audit_log import AuditLog
 from callscope.core.privacy.clock import Clock, TrustedTime, iso_ms, trusted_now
@@ -83,7 +84,7 @@ def purge(record: ConsentRecord, log: AuditLog, actor: str) -> PurgeResult:
     note = "capture file not found (already removed or moved)"
     matches = False
     if path.is_file() and not path.is_symlink():
-        matches = files.sha256_file(path) == record.capture_sha256
+        matches = file_sha256(path) == record.capture_sha256
         note = "capture deleted" if matches else "file at the capture path has another hash: kept"
     log.append(
         "PURGE",
