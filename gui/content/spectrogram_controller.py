@@ -133,7 +133,7 @@ class SpectrogramController(QObject):
         _RUNNING.discard(job)
 
     def wait(self) -> None:
-        """Block until background work ended (tests, closing the tab)."""
+        """Cancel background work and block until it ended (closing the tab, tests)."""
         for job in list(self.jobs):
             job.wait()
 

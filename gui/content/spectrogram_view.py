@@ -24,6 +24,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from callscope.core.content.access import Spectrogram
+from callscope.gui.views.plot_stack import two_lines
 from callscope.gui.views.stream_plot_view import AXIS_WIDTH
 
 LEVELS_DB = (-100.0, 0.0)
@@ -144,8 +145,10 @@ class SpectrogramView(QWidget):
         edges = band_edges(spec.freqs_hz)
         self._place(spec, start_s, 0.0, float(bands))
         ticks = [(i + 0.5, f"{_hz(edges[i])}–{_hz(edges[i + 1])}") for i in range(bands)]
-        self.plot_item.getAxis("left").setTicks([ticks, []])
-        self.plot_item.setLabel("left", self.tr("Band (Hz)"))
+        axis = self.plot_item.getAxis("left")
+        axis.setTicks([ticks[::2], ticks[1::2]])  # every other band named first: a short
+        axis.setStyle(hideOverlappingLabels=True)  # plot shows what fits without overlap
+        self.plot_item.setLabel("left", two_lines(self.tr("Band (Hz)")))
         text = self.tr("Coarse view — full spectrogram needs consent")
         self.label.setText(f"{text}. {note}" if note else text)
         self._set_controls(full=False)
@@ -157,7 +160,7 @@ class SpectrogramView(QWidget):
         top = float(spec.freqs_hz[-1]) + df / 2 if len(spec.freqs_hz) else 1.0
         self._place(spec, start_s, -df / 2, top)
         self.plot_item.getAxis("left").setTicks(None)
-        self.plot_item.setLabel("left", self.tr("Frequency (Hz)"))
+        self.plot_item.setLabel("left", two_lines(self.tr("Frequency (Hz)")))
         size, overlap, window = self.stft_settings()
         text = self.tr("Full spectrogram (consented) — FFT {0}, {1:.0%} overlap, {2}").format(
             size, overlap, window)  # fmt: skip

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,7 +82,11 @@ def main() -> int:
     content = window.privacy.contents[view]
     while not content.ready:
         app.processEvents()
-    content.spectro_ctl.wait()
+    deadline = time.monotonic() + 30
+    while content.spectro_ctl.view.mode != "coarse":  # the level view has arrived
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no coarse level view: {content.spectro_ctl.view.label.text()}")
+        app.processEvents()  # (spectro_ctl.wait() would cancel the computation)
     for _ in range(50):
         app.processEvents()
     window.grab().save(str(HERE / "main-window.png"))

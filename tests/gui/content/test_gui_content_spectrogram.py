@@ -168,6 +168,11 @@ def test_demo_capture_coarse_view(qtbot: QtBot, tmp_path: Path) -> None:
     assert view.mode == "coarse" and image is not None
     assert image.shape[0] >= 100  # ~30 s of speech-like audio in 250 ms columns
     assert np.ptp(image) > 20  # talk and pauses differ by more than 20 dB
+    axis = view.plot_item.getAxis("left")
+    assert axis.labelText == "Band<br>(Hz)"  # name over unit: fits a short plot
+    named = [label for level in axis._tickLevels for _, label in level]
+    assert len(named) == image.shape[1]  # every band is labelled at one level or the other
+    assert axis.style["hideOverlappingLabels"] is True  # a short plot drops, never overlaps
 
 
 class _Fixed:
