@@ -26,6 +26,7 @@ from bench_process import (
     RunStats,
     Summary,
     callscope_command,
+    compile_bytecode,
     load_average,
     run_measured,
     tshark_command,
@@ -260,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     tshark = None if args.no_tshark else tshark_path()
     out: Path = args.out
     code_before = code_identity()
+    if not compile_bytecode():
+        print("bench: some callscope modules did not compile", file=sys.stderr)
+        return 1
     bench = Bench(out, plan.runs, tshark)
     print(f"callscope: {shlex.join(bench.callscope)}; tshark: {tshark or 'not used'}; "
           f"{plan.runs} run(s) each; captures in {out}", flush=True)

@@ -165,6 +165,22 @@ def warm_cache(path: Path) -> None:
             pass
 
 
+def compile_bytecode() -> bool:
+    """Write the ``.pyc`` of every callscope module, as pip does when it installs the app.
+
+    Without them (an editable install under ``PYTHONDONTWRITEBYTECODE``, say) each timed
+    run would compile ~190 modules from source first (~50 ms), which no installed copy
+    does. True when every module compiled.
+    """
+    import compileall
+
+    import callscope.core
+    import callscope.gui
+
+    folders = [*callscope.core.__path__, *callscope.gui.__path__]
+    return all(compileall.compile_dir(folder, quiet=1) for folder in folders)
+
+
 def callscope_command() -> list[str]:
     """The venv's ``callscope`` entry point, else ``python -m callscope.core.cli.main``."""
     script = Path(sys.executable).parent / ("callscope.exe" if os.name == "nt" else "callscope")
