@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -167,3 +168,22 @@ def test_broken_and_non_voip_corpus_captures(corpus: Path) -> None:
         assert "Traceback" not in proc.stderr
         if name.startswith("nonvoip"):
             assert "no RTP streams found" in proc.stdout
+
+
+def test_blas_threads_are_limited_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from callscope.core.cli.main import limit_blas_threads
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    limit_blas_threads()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    limit_blas_threads()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+def test_an_unreadable_capture_is_named_once(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    missing = str(tmp_path / "gone.pcap")
+    assert main(["analyze", missing]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"callscope: {missing}: no such file"
