@@ -16,8 +16,11 @@ from numpy.typing import NDArray
 
 I32 = NDArray[np.int32]
 MAX_HASHED = 1024  # more distinct values than this: fall back to np.unique's inverse
-_HASH_TRIES = 8
-_MULTIPLIERS = np.random.default_rng(0x5EED).integers(1, 2**63, size=_HASH_TRIES, dtype=np.uint64)
+_MULTIPLIERS = np.array(  # tried in turn until one hashes a batch without collision
+    [0x11A7A70128BDDF7E, 0x7EBF3907D7D91B19, 0x1C7B42755CF1A360, 0x50A36E962E82E482,
+     0x3E7F3C8B9AB31AD7, 0x0D801EE3998B3A2A, 0x65C878B2B7D7CA7E, 0x0721DAC39E15A7CB],
+    dtype=np.uint64,
+)  # numpy.random.default_rng(0x5EED).integers(1, 2**63, 8): written out, not imported
 
 
 class AddressInterner:

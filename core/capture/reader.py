@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.decode import CaptureDecoder
+from callscope.core.capture.digest import BackgroundDigest
 from callscope.core.capture.formats import iter_records
-from callscope.core.capture.source import CaptureFile, file_sha256, open_capture
+from callscope.core.capture.source import CaptureFile, open_capture
 from callscope.core.capture.table import PacketTable
 from callscope.core.capture.tables import concat_tables
 from callscope.core.errors import CaptureError
@@ -30,25 +30,21 @@ def read_capture(
     be read or no frame has a supported link type; CancelledError when cancelled.
     """
     report = progress or no_progress
-    stop_hash = CancelToken()
     cf = open_capture(path)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        digest: Future[str] = pool.submit(file_sha256, path, cancel=stop_hash)
-        try:
-            capture = _decode(cf, report, cancel, digest)
-        except BaseException:
-            stop_hash.cancel()
-            _ = digest.exception()  # let the hash stop before the mapping is dropped
-            cf.close()
-            raise
-    return capture
+    digest = BackgroundDigest(path)
+    try:
+        return _decode(cf, report, cancel, digest)
+    except BaseException:
+        digest.cancel()  # the hash stops reading before the mapping is dropped
+        cf.close()
+        raise
 
 
 def _decode(
     cf: CaptureFile,
     report: ProgressCallback,
     cancel: CancelToken | None,
-    digest: Future[str],
+    digest: BackgroundDigest,
 ) -> Capture:
     decoder = CaptureDecoder()
     tables: list[PacketTable] = []

@@ -11,15 +11,18 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from callscope.core.analysis import analyze
 from callscope.core.errors import CallScopeError
 from callscope.core.report.csv_report import render_csv
 from callscope.core.report.records import result_record
 from callscope.core.report.text_table import render_table
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".gz")
 
@@ -87,6 +90,9 @@ def _outcomes(paths: list[str], fmt: str, pretty: bool, jobs: int) -> Iterator[O
         for path in paths:
             yield render(path, fmt, pretty)
         return
+    # imported here: the process pool costs ~10 ms of start-up that one capture never needs
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: set[Future[Outcome]] = {pool.submit(render, p, fmt, pretty) for p in paths}
         while pending:
@@ -106,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     for n, outcome in enumerate(_outcomes(paths, args.format, args.pretty, jobs), 1):
         if outcome.error is not None:
             failed += 1
-            print(f"callscope: {outcome.path}: {outcome.error}", file=sys.stderr)
+            where = "" if outcome.error.startswith(outcome.path) else f"{outcome.path}: "
+            print(f"callscope: {where}{outcome.error}", file=sys.stderr)
         elif outcome.text:
             print(outcome.text, flush=True)
         if show_progress:

@@ -1,0 +1,45 @@
+"""A file's SHA-256 computed on a background thread while the caller decodes the file."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from callscope.core.capture.source import file_sha256
+from callscope.core.progress import CancelToken
+
+
+class BackgroundDigest:
+    """SHA-256 (hex) of one file, hashed on a daemon thread from the moment it is made.
+
+    hashlib releases the GIL on large updates, so the hash runs beside numpy decoding on
+    a second core. A plain thread, not an executor: ``concurrent.futures`` alone costs
+    ~9 ms of start-up for every ``callscope analyze``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._stop = CancelToken()
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="sha256",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, path: str | os.PathLike[str]) -> None:
+        try:
+            self._digest = file_sha256(path, cancel=self._stop)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> str:
+        """Wait for the hash; re-raise what stopped it (CaptureError, CancelledError)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._digest is not None
+        return self._digest
+
+    def cancel(self) -> None:
+        """Stop hashing and wait until the thread no longer reads the file."""
+        self._stop.cancel()
+        self._thread.join()
