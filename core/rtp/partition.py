@@ -1,7 +1,7 @@
 """Split a large packet table into parts of whole conversations, to bound memory.
 
 Finding streams holds about 140 bytes per row besides the table itself. Above
-``PART_ROWS`` rows it runs once per part instead: every part holds whole
+``WHOLE_ROWS`` rows it runs once per part of ``PART_ROWS`` instead: every part holds whole
 conversations (both directions of an address:port pair, whatever the transport or
 GTP TEID), the unit in which every decision of stream finding is taken (grouping,
 the heuristic, the QUIC/DTLS flags of a conversation), so the streams are the same.
@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 from callscope.core.capture.table import PacketTable
 from callscope.core.rtp.grouping import HASH_MULTIPLIERS
 
+WHOLE_ROWS = 1 << 21
+"""Tables up to this many rows are handled in one piece: ~10 % faster, and the extra
+memory stays under ~300 MB. Larger tables go in parts of ``PART_ROWS``."""
 PART_ROWS = 1 << 19
 """Rows per part (one conversation larger than this is a part of its own)."""
 BLOCK_ROWS = 1 << 20

@@ -24,11 +24,11 @@ from callscope.core.capture.table import PacketTable
 from callscope.core.capture.tables import append_rows, subset
 from callscope.core.model import Call, Stream
 from callscope.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from callscope.core.rtp import partition
 from callscope.core.rtp.classify import Kind, classify, rtp_dissectable
 from callscope.core.rtp.grouping import Groups, group_streams
 from callscope.core.rtp.header import header_lengths, padding_counts, parse_headers
 from callscope.core.rtp.heuristic import conversation_ids, validate_groups
-from callscope.core.rtp.partition import conversation_parts
 from callscope.core.rtp.rtcp_link import link_reports, rtcp_rows
 from callscope.core.rtp.sdp_match import Endpoint, match_rows, sdp_endpoints
 from callscope.core.rtp.stream_build import StreamColumns, StreamRows, build_stream
@@ -103,7 +103,7 @@ def find_streams(
     ``"heuristic"``. Reports Progress("streams", done, total) once per stream (once per
     part of a large capture) and honours ``cancel`` between streams.
     ``series=False`` leaves each stream's per-packet series empty (statistics only).
-    Tables larger than ``partition.PART_ROWS`` are handled in parts of whole
+    Tables larger than ``partition.WHOLE_ROWS`` are handled in parts of whole
     conversations (same streams, bounded memory).
     """
     report = progress or no_progress
@@ -112,7 +112,7 @@ def find_streams(
     table, payload = _append_rows(capture, framed)
     found = _Found()
     start_ns = capture.info.start_ns
-    parts = conversation_parts(table)
+    parts = partition.conversation_parts(table) if len(table) > partition.WHOLE_ROWS else None
     if parts is None:
         _find_in(table, None, payload, endpoints, found, start_ns, series, cancel, report)
     else:
