@@ -74,6 +74,7 @@ def _decode(
         kinds = ", ".join(str(t) for t in sorted(decoder.unsupported))
         raise CaptureError(f"unsupported link type {kinds}: no frame can be decoded")
     warnings.extend(decode_warnings)
+    packets = concat_tables(tables, decoder.interner.addresses)  # while the hash finishes
     info = CaptureInfo(
         path=str(cf.path),
         sha256=digest.result(),
@@ -83,6 +84,5 @@ def _decode(
         start_ns=start_ns,
         end_ns=end_ns,
     )
-    packets = concat_tables(tables, decoder.interner.addresses)
     report(Progress("reading", total, total))
     return Capture(info, packets, streams, warnings, _buffer=cf.buffer)
