@@ -18,6 +18,7 @@ def analyze(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     series: bool = True,
+    hash_thread: bool = True,
 ) -> AnalysisResult:
     """Read ``path`` and return its calls and RTP streams (headers only, no content).
 
@@ -25,9 +26,10 @@ def analyze(
     is set; reports Progress through ``progress`` (stages: reading, signalling, streams).
     ``series=False`` skips the per-packet series (plots, content access) for reports
     that need only each stream's statistics: less memory on large captures.
+    ``hash_thread=False`` hashes the file in this thread (see ``read_capture``).
     """
     report = progress or no_progress
-    capture = read_capture(path, progress=report, cancel=cancel)
+    capture = read_capture(path, progress=report, cancel=cancel, hash_thread=hash_thread)
     try:
         report(Progress("signalling", 0, 1))
         calls = build_calls(find_sip_messages(capture))

@@ -21,17 +21,19 @@ def read_capture(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    hash_thread: bool = True,
 ) -> Capture:
     """Read and decode a pcap/pcapng file (gzip allowed) into a :class:`Capture`.
 
     Reports ``Progress("reading", bytes done, bytes total)`` once per chunk and checks
     ``cancel`` as often. The SHA-256 of the file is computed on a second thread while
-    decoding runs (hashlib releases the GIL). Raises CaptureError when the file cannot
-    be read or no frame has a supported link type; CancelledError when cancelled.
+    decoding runs (hashlib releases the GIL), or after decoding with ``hash_thread=False``
+    (process pools). Raises CaptureError when the file cannot be read or no frame has a
+    supported link type; CancelledError when cancelled.
     """
     report = progress or no_progress
     cf = open_capture(path)
-    digest = BackgroundDigest(path)
+    digest = BackgroundDigest(path, thread=hash_thread)
     try:
         return _decode(cf, report, cancel, digest)
     except BaseException:

@@ -70,10 +70,15 @@ def expand_paths(items: list[str]) -> Iterator[str]:
             yield item
 
 
-def render(path: str, fmt: str, pretty: bool) -> Outcome:
-    """Analyse one capture and render it; user errors become ``Outcome.error``."""
+def render(path: str, fmt: str, pretty: bool, hash_thread: bool = True) -> Outcome:
+    """Analyse one capture and render it; user errors become ``Outcome.error``.
+
+    In a pool of one process per core, ``hash_thread=False``: the cores are busy
+    already, and a hashing thread per process only adds switching (20 × 100 k packets
+    on 2 cores: 1.15 s with it, 0.94 s without).
+    """
     try:
-        result = analyze(path, series=False)  # reports show statistics, no plot
+        result = analyze(path, series=False, hash_thread=hash_thread)  # statistics only
     except CallScopeError as exc:
         return Outcome(path, "", str(exc))
     if fmt == "json":
@@ -94,7 +99,9 @@ def _outcomes(paths: list[str], fmt: str, pretty: bool, jobs: int) -> Iterator[O
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: set[Future[Outcome]] = {pool.submit(render, p, fmt, pretty) for p in paths}
+        pending: set[Future[Outcome]] = {
+            pool.submit(render, p, fmt, pretty, jobs < (os.cpu_count() or 1)) for p in paths
+        }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:

@@ -32,3 +32,14 @@ def test_cancel_stops_the_thread_and_result_says_cancelled(tmp_path: Path) -> No
     assert not digest._thread.is_alive()
     with pytest.raises(CancelledError):
         digest.result()
+
+
+def test_without_a_thread_result_hashes_in_the_callers_thread(tmp_path: Path) -> None:
+    path = tmp_path / "x.pcap"
+    path.write_bytes(b"callscope" * 1000)
+    digest = BackgroundDigest(path, thread=False)
+    assert digest._thread is None
+    path.write_bytes(b"changed")  # read only when the result is asked for
+    assert digest.result() == hashlib.sha256(b"changed").hexdigest()
+    with pytest.raises(CaptureError, match="no such file"):
+        BackgroundDigest(tmp_path / "gone.pcap", thread=False).result()

@@ -78,6 +78,8 @@ def test_several_captures_in_parallel(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(Path(d["capture"]["path"]).name for d in docs) == ["c0.pcap", "c1.pcap",
                                                                       "c2.pcap"]
     assert all(len(d["streams"]) == 2 for d in docs)
+    _, single, _ = run(["analyze", "--format", "json", str(DEMO)], capsys)  # hash thread
+    assert {d["capture"]["sha256"] for d in docs} == {json.loads(single)["capture"]["sha256"]}
 
 
 def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
