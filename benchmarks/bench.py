@@ -143,8 +143,10 @@ class Bench:
             return None
         return run, compare(tshark_streams(run.stdout), capture.truth)
 
-    def _core(self, capture: Capture, label: str, profile: bool) -> tuple[float, float]:
-        """Median CPU and wall seconds of in-process analyze(); checks each run's counts."""
+    def _core(self, capture: Capture, label: str, profile: bool
+              ) -> tuple[float, float, float]:
+        """Median CPU (all threads), CPU (analysing thread) and wall seconds of in-process
+        analyze(); checks each run's counts."""
         cmd = [sys.executable, str(HERE / "bench_inproc.py"), str(capture.path),
                "--runs", str(self.runs)]
         if profile:
@@ -152,15 +154,16 @@ class Bench:
         run = run_measured(cmd)
         if run.returncode != 0:
             self.tally.fail(f"{label} in-process", run.stderr.strip()[-500:])
-            return math.nan, math.nan
+            return math.nan, math.nan, math.nan
         doc: dict[str, Any] = json.loads(run.stdout)
         for i, r in enumerate(doc["runs"], 1):
             found = [(int(s["ssrc"], 16), (s["packets"], s["lost"])) for s in r["streams"]]
             self.tally.add(f"{label} in-process run {i}", compare(found, capture.truth))
         self.profile = doc.get("profile", self.profile)
         cpu = sorted(r["cpu_s"] for r in doc["runs"])
+        thread = sorted(r["thread_cpu_s"] for r in doc["runs"])
         wall = sorted(r["wall_s"] for r in doc["runs"])
-        return _median(cpu), _median(wall)
+        return _median(cpu), _median(thread), _median(wall)
 
     def measure(self, capture: Capture, profile: bool = False) -> Figure | None:
         """CallScope and tshark alternately, ``runs`` times each, then the core in-process."""
@@ -182,14 +185,15 @@ class Bench:
                 if got:
                     theirs.append(got[0])
                     agreed.append(got[1])
-        core_cpu, core_wall = self._core(capture, label, profile)
+        core_cpu, core_thread, core_wall = self._core(capture, label, profile)
         load = (load0, load_average())
         if not ours:
             return None
         fig = Figure(
             variant=spec.variant, sent=spec.packets, packets=capture.packets,
             size_bytes=capture.size_bytes, callscope=Summary.of(ours), core_cpu_s=core_cpu,
-            core_wall_s=core_wall, tshark=Summary.of(theirs) if theirs else None,
+            core_thread_s=core_thread, core_wall_s=core_wall,
+            tshark=Summary.of(theirs) if theirs else None,
             tshark_truth=f"{min(c.ok for c in agreed)}/{agreed[0].total}" if agreed else "",
             load=load)
         _print_figure(fig)
@@ -240,7 +244,8 @@ def _print_figure(f: Figure) -> None:
     text = (f"    callscope {c.wall_s:.2f} s wall ({_runs(c)}), {c.cpu_s:.2f} s CPU, "
             f"{c.maxrss_bytes / (1 << 20):.0f} MiB peak ({f.rss_per_packet:,.0f} B/pkt; "
             f"anon {c.anon_bytes / (1 << 20):.0f}, file {c.file_bytes / (1 << 20):.0f} MiB), "
-            f"{f.pps / 1e6:.2f} M pkt/s; core {f.core_pps / 1e6:.2f} M pkt/s CPU, "
+            f"{f.pps / 1e6:.2f} M pkt/s; core {f.core_pps / 1e6:.2f} M pkt/s CPU "
+            f"({f.packets / f.core_thread_s / 1e6:.2f} M analysis thread), "
             f"{f.packets / f.core_wall_s / 1e6:.2f} M wall")
     if f.tshark:
         text += (f" | tshark {f.tshark.wall_s:.2f} s ({_runs(f.tshark)}), "
