@@ -69,6 +69,7 @@ def analyse_stream(
     clock_rates: Mapping[int, int],
     event_pts: frozenset[int] = frozenset(),
     capture_start_ns: int,
+    series: bool = True,
 ) -> tuple[StreamStats, StreamSeries]:
     """Wireshark-compatible statistics and per-packet series of one RTP stream.
 
@@ -76,6 +77,7 @@ def analyse_stream(
     ``clock_rates`` maps payload type -> RTP clock Hz as Wireshark would resolve it (static
     table below 96, SDP rtpmap or its MIME table above); missing or 0 means unknown (delta
     only). ``event_pts`` are RFC 4733 telephone-event payload types (no clock, as Wireshark).
+    With ``series=False`` the series come back empty and are not computed (reports).
     """
     n = _check(dict(frame=frame, time_ns=time_ns, seq=seq, timestamp=timestamp,
                     payload_type=payload_type, marker=marker, length=length))
@@ -91,10 +93,8 @@ def analyse_stream(
     tr = timing.transit(t_ms, offset, in_seq, clock, clocked)
 
     j_rows = jitter.interarrival_jitter(tr.diff[clocked])
-    j_series = np.zeros(n, dtype=np.float64)
-    j_series[clocked] = j_rows
-    j_series = timing.forward_fill(j_series, clocked, 0.0)
-    delta_series = timing.forward_fill(tr.delta, in_seq & not_first, 0.0)
+    j_at = np.zeros(n, dtype=np.float64)  # jitter after each clocked row, 0 elsewhere
+    j_at[clocked] = j_rows
 
     cn = _COMFORT_NOISE[pt]
     after_cn = np.concatenate(([False], cn[:-1]))
@@ -111,7 +111,7 @@ def analyse_stream(
     drift = timing.drift(tr, clocked, clock, n, float(t_ms[last_in_time] - t_ms[0]))
 
     reg_delta = tr.delta[reg_idx]
-    reg_jit = j_series[reg_clocked]
+    reg_jit = j_at[reg_clocked]
     max_delta, max_frame = 0.0, 0
     if reg_delta.size and reg_delta.max() > 0.0:
         k = int(np.argmax(reg_delta))
@@ -143,7 +143,9 @@ def analyse_stream(
         out_of_order=int(np.count_nonzero(order.out_of_order)),
         problems=bool(seq_flags.error.any() or not in_seq.all()),
     )
-    series = StreamSeries(
+    if not series:
+        return stats, StreamSeries.empty()
+    return stats, StreamSeries(
         frame=frames,
         time_s=t_ms / 1000.0,
         seq=ext_seq,
@@ -151,14 +153,13 @@ def analyse_stream(
         payload_type=pt.astype(np.uint8),
         marker=mark,
         length=np.asarray(length, dtype=np.int32),
-        delta_ms=delta_series,
-        jitter_ms=j_series,
-        skew_ms=drift.skew,
+        delta_ms=timing.forward_fill(tr.delta, in_seq & not_first, 0.0),
+        jitter_ms=timing.forward_fill(j_at, clocked, 0.0),
+        skew_ms=timing.skew_series(tr, clocked),
         sequence_error=seq_flags.error,
         lost_before=order.lost_before,
         wrong_timestamp=~in_seq,
     )
-    return stats, series
 
 
 def _payload_changes(pt: NDArray[np.int64], cn: NDArray[np.bool_]) -> int:

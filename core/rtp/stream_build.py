@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.table import PacketTable, Transport
-from callscope.core.model import Codec, Stream, StreamSeries
+from callscope.core.model import Codec, Stream
 from callscope.core.rtp.header import RtpHeader
 from callscope.core.rtp.metrics import analyse_stream
 from callscope.core.rtp.payload_types import is_comfort_noise, is_telephone_event, static_codec
@@ -199,6 +199,7 @@ def build_stream(
         clock_rates=clock_rates,
         event_pts=events,
         capture_start_ns=capture_start_ns,
+        series=keep_series,
     )
     first = int(rows[0])
     endpoint = info.endpoint
@@ -225,7 +226,7 @@ def build_stream(
         start_ns=int(table.time_ns[first]),
         end_ns=int(col.time_ns[-1]),
         stats=stats,
-        series=series if keep_series else StreamSeries.empty(),
+        series=series,
         telephone_events=sum(int(counts[pt]) for pt in events),
         comfort_noise=sum(int(counts[pt]) for pt in noise),
     )

@@ -114,7 +114,6 @@ def transit(t_ms: NDArray[np.float64], offset: NDArray[np.int64], in_seq: NDArra
 class Drift(NamedTuple):
     """Skew and clock drift (Wireshark's RTP Stream Analysis side panel)."""
 
-    skew: NDArray[np.float64]  # per packet, held between clocked rows
     max_skew: float  # signed skew of largest magnitude (first one on ties)
     clock_drift_ms: float
     freq_drift_hz: float
@@ -123,7 +122,7 @@ class Drift(NamedTuple):
 
 def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], packets: int,
           duration_ms: float) -> Drift:
-    """Skew = nominal - arrival; drift = least-squares slope x of nominal on arrival.
+    """Largest skew (nominal - arrival) and drift = least-squares slope x of nominal on arrival.
 
     As ``rtpstream_info_calculate``: ``x = (n·ΣtT - Σt·ΣT) / (n·Σt² - (Σt)²)`` where n is
     the stream's packet count (not the number of clocked rows, a quirk) and the sums run
@@ -133,15 +132,13 @@ def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], pac
     arr = tr.arrival[clocked]
     nom = tr.nominal[clocked]
     skew_rows = nom - arr
-    skew = forward_fill(tr.nominal - tr.arrival, clocked, 0.0)
-    skew[0] = 0.0
     max_skew = 0.0
     if skew_rows.size:
         k = int(np.argmax(np.abs(skew_rows)))
         if abs(skew_rows[k]) > 0.0:
             max_skew = float(skew_rows[k])
     if arr.size == 0:
-        return Drift(skew, max_skew, 0.0, 0.0, 0.0)
+        return Drift(max_skew, 0.0, 0.0, 0.0)
     # sequential sums (np.cumsum) so the cancellation below matches Wireshark's loop
     sumt = float(np.cumsum(arr)[-1])
     sum_ts = float(np.cumsum(nom)[-1])
@@ -149,10 +146,17 @@ def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], pac
     sumt_ts = float(np.cumsum(arr * nom)[-1])
     denominator = packets * sumt2 - sumt * sumt
     if not sumt2 > 0 or denominator == 0:
-        return Drift(skew, max_skew, 0.0, 0.0, 0.0)
+        return Drift(max_skew, 0.0, 0.0, 0.0)
     x = (packets * sumt_ts - sumt * sum_ts) / denominator
     rate = _as_guint32(int(clock[clocked][-1]) * x)
-    return Drift(skew, max_skew, duration_ms * (x - 1.0), x * rate, 100.0 * (x - 1.0))
+    return Drift(max_skew, duration_ms * (x - 1.0), x * rate, 100.0 * (x - 1.0))
+
+
+def skew_series(tr: Transit, clocked: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Skew (nominal - arrival, ms) per packet, held between clocked rows; shape (n,)."""
+    skew = forward_fill(tr.nominal - tr.arrival, clocked, 0.0)
+    skew[0] = 0.0
+    return skew
 
 
 def _as_guint32(value: float) -> int:
