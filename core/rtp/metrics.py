@@ -48,9 +48,9 @@ def _clock_table(clock_rates: Mapping[int, int], event_pts: frozenset[int]) -> N
 
 
 def _check(arrays: dict[str, NDArray[np.generic]]) -> int:
-    sizes = {name: np.shape(a) for name, a in arrays.items()}
     n = np.size(arrays["frame"])
-    if any(len(shape) != 1 or shape[0] != n for shape in sizes.values()):
+    if any(np.shape(a) != (n,) for a in arrays.values()):
+        sizes = {name: np.shape(a) for name, a in arrays.items()}
         raise CallScopeError(f"RTP stream columns must be 1-D and the same length, got {sizes}")
     if n == 0:
         raise CallScopeError("cannot analyse an RTP stream without packets")
@@ -99,15 +99,15 @@ def analyse_stream(
     cn = _COMFORT_NOISE[pt]
     after_cn = np.concatenate(([False], cn[:-1]))
     regular = not_first & ~mark & ~cn & ~after_cn & in_seq
-    reg_idx = np.flatnonzero(regular)
-    reg_clocked = np.flatnonzero(regular & clocked)
+    reg_idx = regular.nonzero()[0]
+    reg_clocked = (regular & clocked).nonzero()[0]
 
     ext_seq = sequence.unwrap(np.asarray(seq), 16)
     seq_flags = sequence.wireshark_sequence_flags(np.asarray(seq), in_seq, ext_seq)
     expected = sequence.wireshark_expected(np.asarray(seq), in_seq)
     order = sequence.order_counts(ext_seq)
 
-    last_in_time = int(np.flatnonzero(in_seq)[-1])
+    last_in_time = n - 1 - int(np.argmax(in_seq[::-1]))  # the first packet is in time
     drift = timing.drift(tr, clocked, clock, n, float(t_ms[last_in_time] - t_ms[0]))
 
     reg_delta = tr.delta[reg_idx]
@@ -130,8 +130,8 @@ def analyse_stream(
         min_jitter_ms=float(reg_jit.min()) if reg_jit.size else -1.0,
         mean_jitter_ms=jitter.wireshark_running_mean(reg_jit, reg_clocked),
         max_jitter_ms=max(float(reg_jit.max()), 0.0) if reg_jit.size else 0.0,
-        mean_delta_ms_true=float(reg_delta.mean()) if reg_delta.size else math.nan,
-        mean_jitter_ms_true=float(reg_jit.mean()) if reg_jit.size else math.nan,
+        mean_delta_ms_true=float(reg_delta.sum() / reg_delta.size) if reg_delta.size else math.nan,
+        mean_jitter_ms_true=float(reg_jit.sum() / reg_jit.size) if reg_jit.size else math.nan,
         max_skew_ms=drift.max_skew,
         clock_drift_ms=drift.clock_drift_ms,
         freq_drift_hz=drift.freq_drift_hz,
@@ -165,6 +165,8 @@ def analyse_stream(
 def _payload_changes(pt: NDArray[np.int64], cn: NDArray[np.bool_]) -> int:
     """Wireshark's "Payload changed to PT=n": a non-CN packet whose PT differs from the last
     non-CN packet's (the first packet seeds the comparison even when it is CN)."""
+    if not cn.any():  # no CN: each packet is compared with the one before it
+        return int(np.count_nonzero(pt[1:] != pt[:-1]))
     seed = cn.copy()
     seed[0] = False
     last = timing.last_index_before(~seed)

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from callscope.core.rtp.timing import last_true_index
 
 LATE_WINDOW = 0xFF00  # Wireshark: a packet further than this below S is a wrap, not late
+_INT64_MIN = int(np.iinfo(np.int64).min)
 
 
 def unwrap(values: NDArray[np.integer], bits: int) -> NDArray[np.int64]:
@@ -35,8 +36,8 @@ def unwrap(values: NDArray[np.integer], bits: int) -> NDArray[np.int64]:
         return v
     full = np.int64(1) << bits
     half = full >> 1
-    step = np.diff(v)
-    if bool((step < -half).any() or (step > half).any()):  # a wrap (rare)
+    step = v[1:] - v[:-1]
+    if step.size and (int(step.min()) < -half or int(step.max()) > half):  # a wrap (rare)
         step = np.where(step < -half, step + full, np.where(step > half, step - full, step))
     out = np.empty_like(v)
     out[0] = v[0]
@@ -75,7 +76,7 @@ def wireshark_sequence_flags(seq: NDArray[np.uint16], in_time: NDArray[np.bool_]
         return SequenceFlags(error, advances)
     advances[0] = True
     ext = unwrap(s, 16) if ext is None else ext
-    running = np.where(t, ext, np.iinfo(np.int64).min)
+    running = np.where(t, ext, _INT64_MIN)
     running[0] = ext[0]
     prev_max = np.maximum.accumulate(running)[:-1]  # model's S before packets 1..n-1
     model_state = prev_max & 0xFFFF
@@ -185,7 +186,7 @@ def order_counts(ext_seq: NDArray[np.int64]) -> OrderCounts:
     lost_before = np.zeros(n, dtype=np.int64)
     if n < 2:
         return OrderCounts(duplicate, out_of_order, lost_before)
-    step = np.diff(e)
+    step = e[1:] - e[:-1]
     if bool((step > 0).all()):  # strictly rising: no duplicate, none late, gaps = step - 1
         lost_before[1:] = step - 1
         return OrderCounts(duplicate, out_of_order, lost_before)

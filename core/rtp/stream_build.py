@@ -145,13 +145,13 @@ def _srtp_by_size(
     if per_tick is None or len(pts) < 3:
         return False
     same = (pts == payload_type) & ~padding
-    step = (np.diff(seq) == 1) & same[1:] & same[:-1]  # uint16 diff wraps modulo 65536
+    step = ((seq[1:] - seq[:-1]) == 1) & same[1:] & same[:-1]  # uint16: wraps mod 65536
     if not step.any():
         return False
-    ticks = np.diff(stamp)  # uint32 diff wraps modulo 2**32
-    tick = float(np.median(ticks[step]))
+    ticks = (stamp[1:] - stamp[:-1])[step]  # uint32 difference wraps modulo 2**32
+    tick = float(ticks[0]) if bool((ticks == ticks[0]).all()) else float(np.median(ticks))
     extra = np.rint(body[1:][step] - tick * per_tick)
-    return any(float(np.mean(extra == tag)) >= 0.9 for tag in SRTP_TAG_BYTES)
+    return any(np.count_nonzero(extra == tag) >= 0.9 * extra.size for tag in SRTP_TAG_BYTES)
 
 
 def _ranked(pts: NDArray[np.uint8], counts: NDArray[np.intp], seen: list[int]) -> list[int]:

@@ -139,11 +139,13 @@ def drift(tr: Transit, clocked: NDArray[np.bool_], clock: NDArray[np.int64], pac
             max_skew = float(skew_rows[k])
     if arr.size == 0:
         return Drift(max_skew, 0.0, 0.0, 0.0)
-    # sequential sums (np.cumsum) so the cancellation below matches Wireshark's loop
-    sumt = float(np.cumsum(arr)[-1])
-    sum_ts = float(np.cumsum(nom)[-1])
-    sumt2 = float(np.cumsum(arr * arr)[-1])
-    sumt_ts = float(np.cumsum(arr * nom)[-1])
+    # sequential sums (cumsum along each row) so the cancellation below matches
+    # Wireshark's loop; one call for the four sums
+    terms = np.empty((4, arr.size))
+    terms[0], terms[1] = arr, nom
+    np.multiply(arr, arr, out=terms[2])
+    np.multiply(arr, nom, out=terms[3])
+    sumt, sum_ts, sumt2, sumt_ts = np.cumsum(terms, axis=1)[:, -1].tolist()
     denominator = packets * sumt2 - sumt * sumt
     if not sumt2 > 0 or denominator == 0:
         return Drift(max_skew, 0.0, 0.0, 0.0)
