@@ -64,6 +64,7 @@ class Plan:
     sizes: list[int]
     variant_size: int
     streams: int
+    trunk_streams: int
     runs: int
     many: int
     many_size: int
@@ -82,7 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--many", type=int, help="captures in the --jobs folder (default 20)")
     p.add_argument("--many-size", help="packets per --jobs capture (default 100k)")
     p.add_argument("--no-many", action="store_true", help="skip the --jobs measurement")
-    p.add_argument("--no-variants", action="store_true", help="skip pcapng/VLAN/GTP-U")
+    p.add_argument("--no-variants", action="store_true",
+                   help="skip pcapng/VLAN/GTP-U and the many-streams capture")
+    p.add_argument("--trunk-streams", type=int,
+                   help="streams of the many-streams capture, same packets (default 2000)")
     p.add_argument("--codec", default="pcmu", choices=["pcmu", "pcma", "g722", "amr-wb"])
     p.add_argument("--loss", type=float, default=0.01)
     p.add_argument("--jitter-ms", type=float, default=2.0)
@@ -112,6 +116,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
                        duplicates=args.duplicates, seed=args.seed)
     return Plan(
         sizes=sorted(set(sizes)), variant_size=variant_size, streams=streams,
+        trunk_streams=args.trunk_streams or (40 if quick else 2_000),
         runs=args.runs or (1 if quick else 3),
         many=0 if args.no_many else (args.many or (2 if quick else 20)),
         many_size=parse_size(args.many_size) if args.many_size else (2_000 if quick else 100_000),
@@ -190,7 +195,8 @@ class Bench:
         if not ours:
             return None
         fig = Figure(
-            variant=spec.variant, sent=spec.packets, packets=capture.packets,
+            variant=spec.variant, sent=spec.packets, streams=spec.streams,
+            packets=capture.packets,
             size_bytes=capture.size_bytes, callscope=Summary.of(ours), core_cpu_s=core_cpu,
             core_thread_s=core_thread, core_wall_s=core_wall,
             tshark=Summary.of(theirs) if theirs else None,
@@ -287,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         for variant in VARIANTS:
             fig = bench.measure(ensure_capture(plan.base.with_variant(variant), out))
             figures.extend([fig] if fig else [])
+        print("many streams (same packets, shorter calls, as on a trunk):", flush=True)
+        fig = bench.measure(ensure_capture(replace(plan.base, streams=plan.trunk_streams), out))
+        figures.extend([fig] if fig else [])
     jobs = None
     if plan.many:
         folder = out / f"many-{plan.many}x{plan.many_size}-{plan.streams}s"

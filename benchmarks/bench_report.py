@@ -15,6 +15,8 @@ from bench_captures import size_label
 from bench_process import Summary
 
 MIB = 1 << 20
+STREAMS = 50
+"""Streams of the captures the targets name (the issue's "50 G.711 streams")."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Figure:
 
     variant: str
     sent: int
+    streams: int
     packets: int
     size_bytes: int
     callscope: Summary
@@ -39,7 +42,8 @@ class Figure:
 
     @property
     def label(self) -> str:
-        return f"{self.variant} {size_label(self.sent)}"
+        label = f"{self.variant} {size_label(self.sent)}"
+        return label if self.streams == STREAMS else f"{label}, {self.streams:,} streams"
 
     @property
     def pps(self) -> float:
@@ -92,7 +96,9 @@ class Target:
 
 
 def _find(figures: Sequence[Figure], variant: str, sent: int) -> Figure | None:
-    return next((f for f in figures if f.variant == variant and f.sent == sent), None)
+    """The figure of the targets' capture: ``variant``, ``sent`` packets, 50 streams."""
+    return next((f for f in figures
+                 if f.variant == variant and f.sent == sent and f.streams == STREAMS), None)
 
 
 def _state(ok: bool) -> str:

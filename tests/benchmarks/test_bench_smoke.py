@@ -25,12 +25,14 @@ def test_quick_bench_passes_truth_check_and_prints_table(tmp_path: Path) -> None
     assert m is not None, done.stdout[-2000:]
     ok, total, runs = map(int, m.groups())
     # 4 streams × (4 captures × (1 CLI + 1 in-process run) + 2 captures × 2 --jobs runs)
-    assert ok == total == 4 * (4 * 2 + 2 * 2) and runs == 4 * 2 + 2 * 2
-    for row in ("| regular 2k |", "| pcapng 2k |", "| vlan 2k |", "| gtpu 2k |", "| 2 × 2k |"):
+    # + the many-streams capture: 40 streams × (1 CLI + 1 in-process run)
+    assert ok == total == 4 * (4 * 2 + 2 * 2) + 40 * 2 and runs == 5 * 2 + 2 * 2
+    for row in ("| regular 2k, 4 streams |", "| pcapng 2k, 4 streams |", "| vlan 2k, 4 streams |",
+                "| gtpu 2k, 4 streams |", "| regular 2k, 40 streams |", "| 2 × 2k |"):
         assert row in done.stdout
     results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| Capture | Packets |" in results and m.group(0) in results
-    assert len(list(tmp_path.glob("*.truth.json"))) == 4
+    assert len(list(tmp_path.glob("*.truth.json"))) == 5
 
 
 def test_wrong_counts_fail_the_bench_loudly(tmp_path: Path) -> None:
