@@ -2,7 +2,8 @@
 
 Vectorized per batch: the distinct values are found with ``np.unique`` (no inverse,
 which is several times faster), then every row is mapped to its distinct value with a
-collision-free multiplicative hash table (a few array operations); a Python dict is
+multiplicative hash table (a few array operations, a binary search for the rare
+collisions); a Python dict is
 consulted once per *distinct* address, never per packet.
 """
 
@@ -15,12 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 I32 = NDArray[np.int32]
-MAX_HASHED = 1024  # more distinct values than this: fall back to np.unique's inverse
-_MULTIPLIERS = np.array(  # tried in turn until one hashes a batch without collision
-    [0x11A7A70128BDDF7E, 0x7EBF3907D7D91B19, 0x1C7B42755CF1A360, 0x50A36E962E82E482,
-     0x3E7F3C8B9AB31AD7, 0x0D801EE3998B3A2A, 0x65C878B2B7D7CA7E, 0x0721DAC39E15A7CB],
-    dtype=np.uint64,
-)  # numpy.random.default_rng(0x5EED).integers(1, 2**63, 8): written out, not imported
+MAX_TABLE_BITS = 22  # hash table of at most 4 M slots; more distinct values collide more
+_MULTIPLIER = np.uint64(0x7EBF3907D7D91B19)  # odd 64-bit constant for multiplicative hashing
 
 
 class AddressInterner:
@@ -88,18 +85,26 @@ class AddressInterner:
 
 
 def _positions(values: NDArray[np.uint64], distinct: NDArray[np.uint64]) -> NDArray[np.int64]:
-    """Index of each value in ``distinct`` (sorted, and containing every value)."""
+    """Index of each value in ``distinct`` (sorted, and containing every value).
+
+    A multiplicative hash table with ~8 slots per distinct value answers most rows in a
+    few array passes; rows whose slot holds another value (a collision: the later one
+    kept the slot) are looked up by binary search. Linear in the rows for any number
+    of distinct values (a trunk capture has thousands of addresses).
+    """
     k = int(distinct.shape[0])
     if k == 1:
         return np.zeros(values.shape[0], np.int64)
-    if k <= MAX_HASHED:
-        bits = min(22, 2 * k.bit_length() + 2)  # table ≥ 4k² slots: a retry is rare
-        shift = np.uint64(64 - bits)
-        for mult in _MULTIPLIERS:
-            slots = (distinct * mult) >> shift
-            if np.unique(slots).shape[0] == k:  # collision-free on the distinct values
-                table = np.zeros(1 << bits, np.int64)
-                table[slots.astype(np.int64)] = np.arange(k)
-                out: NDArray[np.int64] = table[((values * mult) >> shift).astype(np.int64)]
-                return out
-    return np.searchsorted(distinct, values).astype(np.int64)
+    bits = min(max(4, (8 * k - 1).bit_length()), MAX_TABLE_BITS)
+    shift = np.uint64(64 - bits)
+    slots = ((distinct * _MULTIPLIER) >> shift).astype(np.intp)
+    keys = np.zeros(1 << bits, np.uint64)
+    ids = np.full(1 << bits, -1, np.int64)
+    keys[slots] = distinct
+    ids[slots] = np.arange(k)
+    at = ((values * _MULTIPLIER) >> shift).astype(np.intp)
+    out: NDArray[np.int64] = ids[at]
+    missed = np.flatnonzero((keys[at] != values) | (out < 0))
+    if missed.shape[0]:
+        out[missed] = np.searchsorted(distinct, values[missed])
+    return out
