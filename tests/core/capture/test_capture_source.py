@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 from callscope.core.capture import source
-from callscope.core.capture.source import CaptureFile, file_sha256, format_size, open_capture
+from callscope.core.capture.source import (
+    HASH_CHUNK,
+    CaptureFile,
+    file_sha256,
+    format_size,
+    open_capture,
+)
 from callscope.core.errors import CancelledError, CaptureError
 from callscope.core.progress import CancelToken
 
@@ -177,10 +183,12 @@ def test_gzip_bomb_is_refused_before_expanding(tmp_path: Path) -> None:
         assert cf.size == 64 << 20
 
 
-def test_file_sha256_streams_the_stored_bytes(tmp_path: Path) -> None:
-    data = CONTENT * 300  # 3 MiB: several chunks
+def test_file_sha256_hashes_the_stored_bytes(tmp_path: Path) -> None:
+    data = CONTENT * 2000  # ~20 MiB: several 8 MiB steps and a partial one
     path = _write(tmp_path / "x.pcap.gz", data)
+    assert len(data) > 2 * HASH_CHUNK and len(data) % HASH_CHUNK
     assert file_sha256(path) == hashlib.sha256(data).hexdigest()
+    assert file_sha256(_write(tmp_path / "empty", b"")) == hashlib.sha256(b"").hexdigest()
 
 
 def test_file_sha256_can_be_cancelled(tmp_path: Path) -> None:
