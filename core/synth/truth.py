@@ -1,9 +1,11 @@
 """Ground truth of synthetic RTP streams, counted from the packets actually written.
 
-Semantics follow Wireshark's RTP Streams (``ui/tap-rtp-common.c``): ``received`` counts
-every packet in the file (duplicates included), ``expected`` = max - min + 1 of the
-extended sequence numbers, ``lost`` = expected - received (negative with duplicates).
-``lost_unique`` counts the distinct sequence numbers never received.
+Semantics follow Wireshark 4.0's RTP Streams (``ui/tap-rtp-common.c``): ``received`` counts
+every packet in the file (duplicates included), ``expected`` = last - first + 1 of the
+extended sequence numbers of the first and the last packet to *arrive* (not the lowest and
+highest: a late packet arriving last lowers it), ``lost`` = expected - received (negative
+with duplicates). ``lost_unique`` counts the distinct numbers between the lowest and the
+highest never received.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class StreamTruth:
     ptime_ms: int
     sent: int  # packets the sender emitted (lost ones included, duplicates not)
     received: int  # packets in the capture, duplicates included
-    expected: int
+    expected: int  # last arrival's number - first arrival's + 1
     lost: int  # expected - received, Wireshark's definition
     lost_unique: int  # distinct missing sequence numbers
     duplicates: int
@@ -67,6 +69,8 @@ class TruthCounter:
         self.markers = np.zeros(streams, dtype=np.int64)
         self.min_seq = np.full(streams, np.iinfo(np.int64).max)
         self.max_seq = np.full(streams, -1, dtype=np.int64)
+        self.first_arrival = np.full(streams, -1, dtype=np.int64)  # its extended number
+        self.last_arrival = np.full(streams, -1, dtype=np.int64)
         self.start_ns = np.full(streams, np.iinfo(np.int64).max)
         self.end_ns = np.zeros(streams, dtype=np.int64)
 
@@ -79,6 +83,11 @@ class TruthCounter:
         self.duplicates += np.bincount(stream, weights=duplicate, minlength=count).astype(np.int64)
         self.markers += np.bincount(stream, weights=marker, minlength=count).astype(np.int64)
         np.minimum.at(self.min_seq, stream, ext_seq)
+        seen, first_row = np.unique(stream, return_index=True)
+        new = self.first_arrival[seen] < 0
+        self.first_arrival[seen[new]] = ext_seq[first_row[new]]
+        seen, from_end = np.unique(stream[::-1], return_index=True)
+        self.last_arrival[seen] = ext_seq[len(stream) - 1 - from_end]
         np.minimum.at(self.start_ns, stream, time_ns)
         np.maximum.at(self.end_ns, stream, time_ns)
         order = np.argsort(stream, kind="stable")
@@ -98,14 +107,15 @@ class TruthCounter:
         """The counted fields of stream ``index`` (as StreamTruth names them)."""
         received = int(self.received[index])
         if received == 0:
-            first = last = expected = 0
+            first = last = expected = span = 0
         else:
             first, last = int(self.min_seq[index]), int(self.max_seq[index])
-            expected = last - first + 1
+            span = last - first + 1
+            expected = int(self.last_arrival[index]) - int(self.first_arrival[index]) + 1
         unique = received - int(self.duplicates[index])
         return {
             "received": received, "expected": expected, "lost": expected - received,
-            "lost_unique": expected - unique, "duplicates": int(self.duplicates[index]),
+            "lost_unique": span - unique, "duplicates": int(self.duplicates[index]),
             "out_of_order": int(self.late[index]), "marker_packets": int(self.markers[index]),
             "first_seq": first, "last_seq": last,
             "start_ns": int(self.start_ns[index]) if received else 0,

@@ -16,6 +16,7 @@ from callscope.core.errors import CallScopeError
 from callscope.core.synth.impairments import Impairments, JitterEpisode
 from callscope.core.synth.pcap_writer import CaptureWriter
 from callscope.core.synth.rtp_streams import RtpGenerator, StreamSpec
+from callscope.core.synth.truth import TruthCounter
 
 Reader = Callable[[Path], list[Datagram]]
 
@@ -47,9 +48,9 @@ def _recount(datagrams: list[Datagram]) -> dict[int, dict[str, Any]]:
         s["ext"].append(ext)
         s["ts"].append(ts)
     for s in out.values():
-        s["expected"] = max(s["ext"]) - min(s["ext"]) + 1
+        s["expected"] = s["ext"][-1] - s["ext"][0] + 1  # last arrival - first arrival
         s["lost"] = s["expected"] - s["n"]
-        s["lost_unique"] = s["expected"] - len(s["seen"])
+        s["lost_unique"] = max(s["ext"]) - min(s["ext"]) + 1 - len(s["seen"])
     return out
 
 
@@ -202,3 +203,17 @@ def test_rtp_batch_columns_match_the_bytes(tmp_path: Path, read_capture: Reader)
     assert by_row["ts"] == batch.timestamp.tolist()
     assert by_row["m"] == batch.marker.astype(int).tolist()
     assert np.all(batch.frames.time_ns >= batch.send_ns)
+
+
+def test_expected_runs_from_the_first_to_the_last_arrival() -> None:
+    """Wireshark 4.0: a late packet arriving last shortens "expected" (lost may go < 0)."""
+    counter = TruthCounter(2)
+    stream = np.array([0, 1, 0, 1, 0, 0], np.int32)
+    ext = np.array([10, 500, 11, 501, 13, 12], np.int64)  # stream 0: 12 arrives after 13
+    none = np.zeros(6, bool)
+    counter.add(stream[:3], ext[:3], none[:3], none[:3], np.arange(3, dtype=np.int64))
+    counter.add(stream[3:], ext[3:], none[3:], none[3:], np.arange(3, 6, dtype=np.int64))
+    first = counter.counts(0)
+    assert (first["expected"], first["lost"], first["lost_unique"]) == (3, -1, 0)
+    assert (first["first_seq"], first["last_seq"]) == (10, 13)  # lowest and highest
+    assert counter.counts(1)["expected"] == 2
