@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from callscope.core.capture.records import RecordIndex
+from callscope.core.capture.records import RecordIndex, WalkEnd, Window
 from callscope.core.capture.stride_guess import StrideGuess
 from callscope.core.errors import CaptureError
 from callscope.core.progress import CancelToken
@@ -75,23 +75,30 @@ def parse_header(data: NDArray[np.uint8]) -> PcapHeader:
 
 
 def iter_pcap(
-    data: NDArray[np.uint8], *, max_records: int, cancel: CancelToken | None = None
-) -> Iterator[RecordIndex]:
+    data: NDArray[np.uint8],
+    *,
+    max_records: int,
+    cancel: CancelToken | None = None,
+    window: Window | None = None,
+) -> Generator[RecordIndex, None, WalkEnd]:
     """Yield the records of a pcap held in ``data`` in chunks of at most ``max_records``.
 
     Always yields at least one chunk. A record running past the end of the file or
     with an absurd caplen ends the walk with a warning; the records before it stay.
+    With a ``window`` (``data`` is a file header then a slice of a streamed file) a
+    record cut by the window's end stops the walk quietly. Returns where it stopped.
     """
     hdr = parse_header(data)
-    walker = _Walker(data, hdr, cancel)
-    first_frame = 1
+    window = window or Window()
+    walker = _Walker(data, hdr, cancel, window)
+    first_frame = window.first_frame
     while True:
         segments, n = walker.walk(max_records)
-        if n or first_frame == 1 or walker.warnings:
+        if n or first_frame == window.first_frame or walker.warnings:
             yield _chunk(data, hdr, segments, n, first_frame, walker.take_warnings())
         first_frame += n
         if walker.done:
-            return
+            return WalkEnd(walker.pos, data[:FILE_HEADER].tobytes(), walker.cut)
 
 
 @dataclass(frozen=True)
@@ -118,11 +125,14 @@ class _Walker:
     then a strided view checks the caplens of a whole window at once (see StrideGuess).
     """
 
-    def __init__(self, data: NDArray[np.uint8], hdr: PcapHeader, cancel: CancelToken | None):
+    def __init__(self, data: NDArray[np.uint8], hdr: PcapHeader, cancel: CancelToken | None,
+                 window: Window):
         self.buf = data.data  # a memoryview of the same bytes
         self.end = int(data.shape[0])
         self.pos = FILE_HEADER
-        self.frame = 1  # frame number of the record at self.pos
+        self.window = window
+        self.cut = False  # stopped by the end of a partial window
+        self.frame = window.first_frame  # frame number of the record at self.pos
         self.done = False
         self.warnings: list[str] = []
         self.cancel = cancel
@@ -169,13 +179,18 @@ class _Walker:
             try:
                 (c,) = read(buf, pos + off)
             except struct.error:  # fewer than 4 bytes left where the caplen should be
-                if pos != end:
+                if self.window.partial:
+                    self.cut = True
+                elif pos != end:
                     self._stop(pos, len(out), f"record header cut short ({end - pos} of 16 bytes)")
                 self.done = True
                 break
             nxt = pos + RECORD_HEADER + c
-            if nxt > end or c > MAX_CAPLEN:
+            if c > MAX_CAPLEN or (nxt > end and not self.window.partial):
                 self._stop(pos, len(out), self._why(pos, c))
+                break
+            if nxt > end:  # the rest of this record is in the next window
+                self.done = self.cut = True
                 break
             if c == last:
                 same += 1
@@ -220,7 +235,8 @@ class _Walker:
 
     def _stop(self, pos: int, n: int, why: str) -> None:
         self.done = True
-        self.warnings.append(f"capture truncated at byte {pos} (frame {self.frame + n}): {why}")
+        at = pos + self.window.origin
+        self.warnings.append(f"capture truncated at byte {at} (frame {self.frame + n}): {why}")
 
 
 def _reader(hdr: PcapHeader) -> Callable[[memoryview, int], tuple[int]]:

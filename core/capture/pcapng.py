@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,12 +29,14 @@ from callscope.core.capture.pcapng_blocks import (
     parse_idb,
     to_ns,
 )
-from callscope.core.capture.records import RecordIndex
+from callscope.core.capture.records import RecordIndex, WalkEnd, Window
 from callscope.core.capture.stride_guess import StrideGuess
 from callscope.core.errors import CaptureError
 from callscope.core.progress import CancelToken
 
 _CANCEL_EVERY = 1 << 16
+MAX_STREAMED_BLOCK = 16 << 20
+"""Largest block a streamed window waits for; a longer one is reported as broken."""
 EPB_HEAD = np.dtype("V28")  # type, length, interface, ts high, ts low, caplen, origlen
 
 
@@ -57,23 +59,30 @@ class _Part:
 
 
 def iter_pcapng(
-    data: NDArray[np.uint8], *, max_records: int, cancel: CancelToken | None = None
-) -> Iterator[RecordIndex]:
+    data: NDArray[np.uint8],
+    *,
+    max_records: int,
+    cancel: CancelToken | None = None,
+    window: Window | None = None,
+) -> Generator[RecordIndex, None, WalkEnd]:
     """Yield the packets of a pcapng held in ``data`` in chunks of at most ``max_records``.
 
     Always yields at least one chunk. A broken first block raises CaptureError; a broken
-    later block ends the walk with a warning and keeps the packets before it.
+    later block ends the walk with a warning and keeps the packets before it. With a
+    ``window`` (``data`` is a section's header blocks then a slice of a streamed file)
+    a block cut by the window's end stops the walk quietly. Returns where it stopped.
     """
-    walker = _Walker(data, cancel)
-    first_frame = 1
+    window = window or Window()
+    walker = _Walker(data, cancel, window)
+    first_frame = window.first_frame
     while True:
         parts = walker.walk(max_records)
         n = walker.frame - first_frame
-        if n or first_frame == 1 or walker.warnings:
+        if n or first_frame == window.first_frame or walker.warnings:
             yield _records(data, parts, n, first_frame, walker.take_warnings())
         first_frame = walker.frame
         if walker.done:
-            return
+            return WalkEnd(walker.pos, walker.section_header(), walker.cut)
 
 
 class _Walker:
@@ -84,11 +93,15 @@ class _Walker:
     packet blocks are verified with strided views, as in the pcap walker.
     """
 
-    def __init__(self, data: NDArray[np.uint8], cancel: CancelToken | None) -> None:
+    def __init__(self, data: NDArray[np.uint8], cancel: CancelToken | None,
+                 window: Window) -> None:
         self.buf = data.data  # a memoryview of the same bytes
         self.end = int(data.shape[0])
         self.pos = 0
-        self.frame = 1  # frame number of the next packet
+        self.window = window
+        self.cut = False  # stopped by the end of a partial window
+        self.section: list[tuple[int, int]] = []  # (pos, length) of the SHB and IDBs in force
+        self.frame = window.first_frame  # frame number of the next packet
         self.done = False
         self.warnings: list[str] = []
         self.cancel = cancel
@@ -112,6 +125,10 @@ class _Walker:
         """The warnings collected so far (then forgotten)."""
         out, self.warnings = self.warnings, []
         return out
+
+    def section_header(self) -> bytes:
+        """The bytes of the section header and interface blocks in force."""
+        return b"".join(bytes(self.buf[p : p + n]) for p, n in self.section)
 
     def walk(self, limit: int) -> list[_Part]:
         """Parts holding the next ≤ ``limit`` packets (``self.frame`` advances by their count)."""
@@ -189,12 +206,17 @@ class _Walker:
         """Handle the one block at ``self.pos`` that :meth:`_step` did not take."""
         pos, end, word, buf = self.pos, self.end, self.word, self.buf
         if pos + 12 > end:
-            if pos != end:
+            if self.window.partial:
+                self.cut = True
+            elif pos != end:
                 self._stop(f"block header cut short ({end - pos} bytes left)")
             self.done = True
             return
         (btype,) = word(buf, pos)
         order = self.order
+        if btype == SHB and pos + 28 > end and self.window.partial:
+            self.done = self.cut = True  # the next window starts with this section header
+            return
         if btype == SHB:
             try:
                 order = _section_order(buf, pos, end)
@@ -204,6 +226,9 @@ class _Walker:
             (blen,) = struct.unpack_from(order + "I", buf, pos + 4)
         else:
             (blen,) = word(buf, pos + 4)
+        if self.window.partial and end - pos < blen <= MAX_STREAMED_BLOCK and not blen % 4:
+            self.done = self.cut = True  # the rest of this block is in the next window
+            return
         problem = _block_problem(btype, blen, end - pos)
         if problem is None:
             (trailer,) = struct.unpack_from(order + "I", buf, pos + blen - 4)
@@ -218,9 +243,11 @@ class _Walker:
             self._flush()
             self._set_order(order)
             self.interfaces = []
+            self.section = [(pos, blen)]
         elif btype == IDB:
             self._flush()
             self.interfaces.append(parse_idb(buf, pos, blen, order))
+            self.section.append((pos, blen))
         self.pos = pos + blen
 
     def _packet(self, btype: int, blen: int) -> str | None:
@@ -257,7 +284,8 @@ class _Walker:
         if self.pos == 0:
             raise CaptureError(f"not a valid pcapng file: {why}")
         self.done = True
-        self.warnings.append(f"capture truncated at byte {self.pos} (frame {self.frame}): {why}")
+        at = self.pos + self.window.origin
+        self.warnings.append(f"capture truncated at byte {at} (frame {self.frame}): {why}")
 
 
 def _section_order(buf: memoryview, pos: int, end: int) -> str:

@@ -33,3 +33,30 @@ class RecordIndex:
 
     def __len__(self) -> int:
         return int(self.frame.shape[0])
+
+
+@dataclass(frozen=True)
+class WalkEnd:
+    """Where a walk over one window stopped (``pos``, in the window's buffer), and the
+    file header in force there (pcap: the 24-byte header; pcapng: the section header
+    and interface description blocks) for the next window to start with."""
+
+    pos: int
+    header: bytes
+    cut: bool  # stopped at the window's end (more follows), not at a broken record
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a format walker's buffer lies in a file streamed through memory (gzip).
+
+    ``origin`` is the absolute file position of the buffer's byte 0 (for messages;
+    negative when a copied file header precedes the slice), ``first_frame`` the
+    number of its first record. ``partial``: more of the file follows, so a record cut
+    by the buffer's end is no truncation; the walk stops there and the caller starts
+    the next window with that record.
+    """
+
+    origin: int = 0
+    first_frame: int = 1
+    partial: bool = False

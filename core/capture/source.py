@@ -12,7 +12,6 @@ import hashlib
 import mmap
 import os
 import stat
-import zlib
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -20,13 +19,9 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
+from callscope.core.capture.gunzip import GZIP_MAGIC, format_size, gunzip_pieces, read_chunk
 from callscope.core.errors import CaptureError
 from callscope.core.progress import CancelToken
-
-CHUNK = 1 << 20
-"""Read/decompress step in bytes (1 MiB)."""
-
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 class CaptureFile:
@@ -120,7 +115,10 @@ def open_capture(
         head = fh.read(2)
         fh.seek(0)
         if head == GZIP_MAGIC:
-            content, warnings = _gunzip(fh, max_decompressed)
+            warnings: list[str] = []
+            content = bytearray()
+            for piece in gunzip_pieces(fh, warnings, limit=max_decompressed):
+                content += piece
             return CaptureFile(p, content, compressed=True, size_on_disk=size, warnings=warnings)
         try:
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -188,72 +186,11 @@ def _describe_os_error(p: Path, exc: OSError) -> str:
     return f"{p}: cannot read ({exc.strerror or exc})"
 
 
-def _read_chunk(fh: BinaryIO) -> bytes:
-    """Up to 1 MiB from ``fh``; an OSError (e.g. EIO) becomes CaptureError."""
-    try:
-        return fh.read(CHUNK)
-    except OSError as exc:
-        raise CaptureError(f"read error: {exc.strerror or exc}") from None
-
-
 def _read_bounded(fh: BinaryIO, limit: int) -> bytes:
     """Read a file that cannot be mapped, refusing more than ``limit`` bytes."""
     out = bytearray()
-    while piece := _read_chunk(fh):
+    while piece := read_chunk(fh):
         out += piece
         if len(out) > limit:
             raise CaptureError(f"capture is larger than {format_size(limit)}; refusing")
     return bytes(out)
-
-
-def _gunzip(fh: BinaryIO, limit: int) -> tuple[bytearray, list[str]]:
-    """Decompress every gzip member of ``fh`` into memory, never past ``limit`` bytes.
-
-    Returns the bytes and warnings (truncated stream, trailing garbage). A corrupt
-    stream (bad header, bad deflate data, CRC mismatch) raises CaptureError.
-    """
-    out = bytearray()
-    warnings: list[str] = []
-    dec = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    pending = b""  # compressed input not yet consumed
-    at_eof = False
-    while True:
-        if not pending and not at_eof:
-            pending = _read_chunk(fh)
-            at_eof = not pending
-        room = limit - len(out)
-        try:  # b"" input still drains output zlib holds back because of max_length
-            piece = dec.decompress(pending, min(CHUNK, room + 1))
-        except zlib.error as exc:
-            raise CaptureError(f"corrupt gzip data ({exc})") from None
-        if len(piece) > room:
-            raise CaptureError(f"compressed capture expands beyond {format_size(limit)}; refusing")
-        out += piece
-        pending = dec.unconsumed_tail
-        if dec.eof:
-            pending = dec.unused_data + pending
-            if not pending and not at_eof:
-                pending = _read_chunk(fh)
-                at_eof = not pending
-            if not pending:
-                return out, warnings
-            if not pending.startswith(GZIP_MAGIC):
-                warnings.append("trailing data after the gzip stream ignored")
-                return out, warnings
-            dec = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # the next gzip member
-        elif at_eof and not pending and not piece:
-            if not out:
-                raise CaptureError("truncated gzip file: nothing could be decompressed")
-            warnings.append(
-                f"gzip stream truncated after {len(out)} decompressed bytes; "
-                "reading what was recovered"
-            )
-            return out, warnings
-
-
-def format_size(n: int) -> str:
-    """A byte count for messages: ``8 GiB``, ``1.5 MiB``, ``300 bytes``."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n >= 1 << shift:
-            return f"{n / (1 << shift):g} {unit}"
-    return f"{n} bytes"
