@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from callscope.core.analysis_payloads import analysis_payloads
 from callscope.core.capture.reader import read_capture
 from callscope.core.model import AnalysisResult
 from callscope.core.progress import CancelToken, Progress, ProgressCallback, no_progress
@@ -29,7 +30,8 @@ def analyze(
     ``hash_thread=False`` hashes the file in this thread (see ``read_capture``).
     """
     report = progress or no_progress
-    capture = read_capture(path, progress=report, cancel=cancel, hash_thread=hash_thread)
+    capture = read_capture(path, progress=report, cancel=cancel, hash_thread=hash_thread,
+                           keep=analysis_payloads)  # gzip streams through memory
     try:
         report(Progress("signalling", 0, 1))
         calls = build_calls(find_sip_messages(capture))

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from callscope.core.capture.table import PacketTable
+from callscope.core.errors import CaptureError
 from callscope.core.model import CaptureInfo
 
 
@@ -60,7 +61,12 @@ class Capture:
         table = self.packets
         off = int(table.payload_offset[row])
         if off < 0:
-            data: bytes = table.reassembled[row]
+            data = table.reassembled.get(row)
+            if data is None:
+                raise CaptureError(
+                    f"payload of frame {int(table.frame[row])} was not kept: the capture "
+                    "was streamed for analysis only"
+                )
             return data
         if self._buffer is None:
             raise ValueError("capture buffer already closed")

@@ -15,7 +15,7 @@ from callscope.core.capture.fragments import FragmentReassembler, datagram_rows
 from callscope.core.capture.interning import AddressInterner
 from callscope.core.capture.ipv4 import decode_ipv4
 from callscope.core.capture.ipv6 import decode_ipv6
-from callscope.core.capture.layers import Fragment, L4Rows, NetRows
+from callscope.core.capture.layers import Fragment, L4Rows, NetRows, PayloadFilter
 from callscope.core.capture.link import link_name, locate_network
 from callscope.core.capture.records import RecordIndex
 from callscope.core.capture.table import PacketTable
@@ -29,7 +29,8 @@ UDP, TCP = 17, 6
 class CaptureDecoder:
     """Turns the chunks of one capture into a PacketTable and TCP streams."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: PayloadFilter | None = None) -> None:
+        self.keep = keep  # which payloads of streamed windows to copy out (all if None)
         self.interner = AddressInterner()
         self.fragments = FragmentReassembler()
         self.tcp = TcpCollector()
@@ -96,7 +97,8 @@ class CaptureDecoder:
         udp = l4.proto == UDP
         if bool(udp.any()):
             result = decode_udp(
-                l4 if bool(udp.all()) else l4.take(udp), ri.frame, ri.time_ns, self.interner
+                l4 if bool(udp.all()) else l4.take(udp), ri.frame, ri.time_ns, self.interner,
+                self.keep,
             )
             tables.append(result.table)
             inner = result.inner

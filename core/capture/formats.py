@@ -34,7 +34,11 @@ UNSUPPORTED: dict[bytes, str] = {
 
 def capture_format(cf: CaptureFile) -> str:
     """``"pcap"`` or ``"pcapng"`` from the first bytes; CaptureError for anything else."""
-    magic = cf.data[:4].tobytes()
+    return format_of(cf.data[:4].tobytes())
+
+
+def format_of(magic: bytes) -> str:
+    """``"pcap"`` or ``"pcapng"`` from a file's first 4 bytes; CaptureError otherwise."""
     if not magic:
         raise CaptureError("empty file")
     if magic == PCAPNG_MAGIC:

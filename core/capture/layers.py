@@ -8,6 +8,7 @@ that ends past it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +26,18 @@ class Buffer:
 
     ``file_base`` is the absolute file position of ``data[0]``, or None when the bytes
     exist only in memory (reassembled fragments): payloads then get copied out.
+    ``transient``: a window of a streamed (gzip) file, gone after decoding: only the
+    payloads the capture's :data:`PayloadFilter` selects are copied out.
     """
 
     data: NDArray[np.uint8]
     file_base: int | None
+    transient: bool = False
+
+
+PayloadFilter = Callable[[NDArray[np.uint8], NDArray[np.int32]], NDArray[np.bool_]]
+"""``(head, caplen) -> keep``: which UDP payloads of a streamed capture to keep, from
+their first HEAD_BYTES bytes, shape (n, HEAD_BYTES), and captured lengths, shape (n,)."""
 
 
 @dataclass

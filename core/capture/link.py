@@ -60,7 +60,7 @@ Locator = Callable[[U8, I64], tuple[I64, NDArray[np.int8]]]
 
 def locate_network(ri: RecordIndex) -> LinkResult:
     """Find the IP header of every frame in ``ri``; frames without IP are left out."""
-    buf = Buffer(ri.data, ri.file_offset)
+    buf = Buffer(ri.data, ri.file_offset, ri.transient)
     n = len(ri)
     result = LinkResult(net=_empty_net(buf))
     if n == 0:

@@ -30,6 +30,7 @@ class RecordIndex:
     linktype: NDArray[np.int32]  # LINKTYPE_* number per frame (pcapng: per interface)
     file_offset: int = 0  # absolute position of data[0] in the (decompressed) file
     warnings: list[str] = field(default_factory=list)
+    transient: bool = False  # data is a window of a streamed file, gone after decoding
 
     def __len__(self) -> int:
         return int(self.frame.shape[0])

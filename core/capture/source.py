@@ -110,7 +110,7 @@ def open_capture(
     gzip content larger than ``max_decompressed`` bytes.
     """
     p = Path(path)
-    with _open_regular(p) as fh:
+    with open_regular(p) as fh:
         size = os.fstat(fh.fileno()).st_size
         head = fh.read(2)
         fh.seek(0)
@@ -129,6 +129,12 @@ def open_capture(
         return CaptureFile(p, mapped, compressed=False, size_on_disk=size)
 
 
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` starts with the gzip magic (CaptureError if it cannot be read)."""
+    with open_regular(Path(path)) as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
 HASH_CHUNK = 8 << 20
 """Bytes hashed per step (the cancel token is checked between steps)."""
 
@@ -141,7 +147,7 @@ def file_sha256(path: str | os.PathLike[str], *, cancel: CancelToken | None = No
     mapping does not grow the resident set.
     """
     digest = hashlib.sha256()
-    with _open_regular(Path(path)) as fh:
+    with open_regular(Path(path)) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
             return digest.hexdigest()
@@ -160,7 +166,7 @@ def file_sha256(path: str | os.PathLike[str], *, cancel: CancelToken | None = No
     return digest.hexdigest()
 
 
-def _open_regular(p: Path) -> BinaryIO:
+def open_regular(p: Path) -> BinaryIO:
     """Open a regular file for binary reading, turning OS errors into CaptureError.
 
     FIFOs, sockets and devices are refused: opening or reading them may block forever.

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from callscope.core.capture.gather import I64, be16, slab
 from callscope.core.capture.gtpu import GTPU_PORT, decode_gtpu
 from callscope.core.capture.interning import AddressInterner
-from callscope.core.capture.layers import L4Rows, NetRows
+from callscope.core.capture.layers import L4Rows, NetRows, PayloadFilter
 from callscope.core.capture.table import HEAD_BYTES, PacketTable, Transport
 
 UDP_HEADER = 8
@@ -35,11 +35,13 @@ def decode_udp(
     frame_of: I64,
     time_of: I64,
     interner: AddressInterner,
+    payload_filter: PayloadFilter | None = None,
 ) -> UdpResult:
     """UDP rows of ``l4`` (all rows must have proto 17) as a PacketTable batch.
 
     ``frame_of``/``time_of`` map chunk rows (``l4.idx``) to frame numbers and times.
-    Payloads of in-memory buffers (reassembled datagrams) go to ``table.reassembled``.
+    Payloads of in-memory buffers (reassembled datagrams) go to ``table.reassembled``;
+    of a streamed window, those ``payload_filter`` selects (all without it).
     """
     data = l4.buf.data
     ahead = l4.ahead
@@ -70,6 +72,7 @@ def decode_udp(
     if short.shape[0]:
         head[short] *= np.arange(HEAD_BYTES) < caplen[short, None]
     table = _table(l4, frame_of, time_of, interner, sport, dport, length, caplen, head, pay_off)
+    _copy_payloads(table, l4, pay_off, payload_filter)
     return UdpResult(table, inner, malformed)
 
 
@@ -100,10 +103,22 @@ def _table(
         caplen=caplen.astype(np.int32),
         ip_version=np.full(n, l4.version, np.uint8),
         head=head,
-        payload_offset=pay_off + base if base is not None else np.full(n, -1, np.int64),
+        payload_offset=(pay_off + base if base is not None and not l4.buf.transient
+                        else np.full(n, -1, np.int64)),
     )
-    if base is None:
-        data = l4.buf.data
-        for i, (a, c) in enumerate(zip(pay_off.tolist(), caplen.tolist(), strict=True)):
-            table.reassembled[i] = data[a : a + c].tobytes()
     return table
+
+
+def _copy_payloads(table: PacketTable, l4: L4Rows, pay_off: I64,
+                   payload_filter: PayloadFilter | None) -> None:
+    """Copy into ``table.reassembled`` the payloads whose bytes will not outlive decoding."""
+    buf = l4.buf
+    if buf.file_base is not None and not buf.transient:
+        return  # the capture file holds them
+    rows: list[int] | range = range(len(table))
+    if buf.file_base is not None and payload_filter is not None:  # a streamed window
+        rows = np.flatnonzero(payload_filter(table.head, table.caplen)).tolist()
+    data = buf.data
+    for i in rows:
+        a = int(pay_off[i])
+        table.reassembled[i] = data[a : a + int(table.caplen[i])].tobytes()

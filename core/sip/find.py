@@ -24,26 +24,32 @@ _UDP_TRANSPORTS = (int(Transport.UDP), int(Transport.GTPU_UDP))
 
 
 def sip_candidate_rows(table: PacketTable) -> NDArray[np.int64]:
-    """Rows of UDP payloads that start like a SIP message, ascending; shape (k,).
-
-    Vectorised over ``head``: first a filter on the first byte, then each token is
-    compared on the few remaining rows only.
-    """
+    """Rows of UDP payloads that start like a SIP message, ascending; shape (k,)."""
     if len(table) == 0:
         return np.zeros(0, np.int64)
-    head = table.head
-    first_bytes = np.frombuffer(bytes({t[0] for t in START_TOKENS}), np.uint8)
     udp = np.isin(table.transport, _UDP_TRANSPORTS)
-    rows = np.flatnonzero(udp & np.isin(head[:, 0], first_bytes))
+    return np.flatnonzero(udp & starts_like_sip(table.head)).astype(np.int64)
+
+
+def starts_like_sip(head: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Per row of ``head`` (shape (n, HEAD_BYTES)): the payload starts like a SIP message.
+
+    Vectorised: first a filter on the first byte, then each token is compared on the
+    few remaining rows only.
+    """
+    first_bytes = np.frombuffer(bytes({t[0] for t in START_TOKENS}), np.uint8)
+    out = np.zeros(head.shape[0], bool)
+    rows = np.flatnonzero(np.isin(head[:, 0], first_bytes))
     if rows.size == 0:
-        return rows.astype(np.int64)
+        return out
     sub = head[rows]
     match = np.zeros(rows.size, bool)
     for token in START_TOKENS:
         width = min(len(token), HEAD_BYTES)
         pattern = np.frombuffer(token[:width], np.uint8)
         match |= (sub[:, :width] == pattern).all(axis=1)
-    return rows[match].astype(np.int64)
+    out[rows[match]] = True
+    return out
 
 
 def _udp_messages(capture: Capture) -> list[SipMessage]:
