@@ -1,6 +1,6 @@
 """Synthetic benchmark captures: what to generate, and generating them only when needed.
 
-A capture is written by ``synth_capture.generate`` with its ground truth beside it
+A capture is written by ``synth_capture.py`` (a child process) with its ground truth beside it
 (``NAME.truth.json``) and the parameters that made it (``NAME.params.json``); a later
 run reuses the files when the parameters and the generator's source are unchanged.
 """
@@ -10,15 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import synth_capture
-
 REPO = Path(__file__).resolve().parent.parent
-GENERATOR_SOURCES = (REPO / "benchmarks" / "synth_capture.py", *sorted(
+SYNTH = REPO / "benchmarks" / "synth_capture.py"
+GENERATOR_SOURCES = (SYNTH, *sorted(
     (REPO / "core" / "synth").glob("*.py")))
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
@@ -172,8 +173,12 @@ def ensure_capture(spec: CaptureSpec, folder: Path, name: str | None = None,
         params_path(path).unlink(missing_ok=True)
         print(f"  generating {path.name} ...", end="", flush=True)
         started = time.perf_counter()
-        args = synth_capture.build_parser().parse_args(spec.argv(path))
-        synth_capture.generate(args)
+        # in a child process: a child's peak RSS as wait4 reports it can include its
+        # parent's at fork, so the benchmark process must stay small
+        done = subprocess.run([sys.executable, str(SYNTH), *spec.argv(path)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"generating {path.name} failed: {done.stderr.strip()[-500:]}")
         print(f" {time.perf_counter() - started:.1f} s", flush=True)
         record = {"params": wanted, "size_bytes": path.stat().st_size}
         params_path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
