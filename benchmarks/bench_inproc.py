@@ -21,9 +21,13 @@ import sys
 import time
 from typing import Any
 
-from callscope.core.analysis import analyze
-from callscope.core.errors import CallScopeError
-from callscope.core.report.records import result_record
+from callscope.core.cli.main import numpy_runtime_defaults
+
+numpy_runtime_defaults()  # as the callscope command does, before numpy is imported
+
+from callscope.core.analysis import analyze  # noqa: E402
+from callscope.core.errors import CallScopeError  # noqa: E402
+from callscope.core.report.records import result_record  # noqa: E402
 
 
 def timed_run(path: str) -> dict[str, Any]:

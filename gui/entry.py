@@ -14,10 +14,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Route to the CLI when the first argument is a subcommand, else to the GUI."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from callscope.core.cli.main import command_names, limit_blas_threads
+    from callscope.core.cli.main import command_names, numpy_runtime_defaults
     from callscope.core.cli.main import main as cli_main
 
-    limit_blas_threads()
+    numpy_runtime_defaults()
 
     if args and (args[0] in command_names() or args[0] in ("-h", "--help", "--version")):
         return cli_main(args)

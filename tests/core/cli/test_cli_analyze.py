@@ -172,15 +172,19 @@ def test_broken_and_non_voip_corpus_captures(corpus: Path) -> None:
             assert "no RTP streams found" in proc.stdout
 
 
-def test_blas_threads_are_limited_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
-    from callscope.core.cli.main import limit_blas_threads
+def test_numpy_defaults_apply_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from callscope.core.cli.main import numpy_runtime_defaults
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
-    limit_blas_threads()
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    numpy_runtime_defaults()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
-    limit_blas_threads()
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    numpy_runtime_defaults()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "1"
 
 
 def test_an_unreadable_capture_is_named_once(tmp_path: Path,
