@@ -75,12 +75,16 @@ def _be32(head: NDArray[np.uint8], at: int) -> NDArray[np.uint32]:
 
 def parse_headers(table: PacketTable) -> RtpHeader:
     """Fixed-header fields of every row of ``table`` (vectorized, O(n))."""
-    head = table.head
+    return parse_head(table.head)
+
+
+def parse_head(head: NDArray[np.uint8]) -> RtpHeader:
+    """Fixed-header fields from payloads' first HEAD_BYTES bytes, shape (n, HEAD_BYTES)."""
     b0 = head[:, 0]
     b1 = head[:, 1]
     csrc = (b0 & 0x0F).astype(np.uint8)
     extension = (b0 & 0x10) != 0
-    ext_words = np.full(len(table), -1, np.int32)
+    ext_words = np.full(head.shape[0], -1, np.int32)
     known = extension & (csrc == 0)
     ext_words[known] = _be16(head[known], 14).astype(np.int32)
     seq = _be16(head, 2)
@@ -109,10 +113,9 @@ def header_lengths(header: RtpHeader, payload: Callable[[int], bytes]) -> NDArra
     "header fits in the packet" test fails, as Wireshark's dissector does.
     """
     length = RTP_FIXED_HEADER + 4 * header.csrc_count.astype(np.int64)
-    has_ext = header.extension
-    known = has_ext & (header.ext_words >= 0)
+    known = header.extension & (header.ext_words >= 0)
     length[known] += 4 + 4 * header.ext_words[known].astype(np.int64)
-    for row in np.flatnonzero(has_ext & (header.ext_words < 0)).tolist():
+    for row in np.flatnonzero(_extension_past_head(header)).tolist():
         at = int(length[row])
         data = payload(row)
         if len(data) >= at + 4:
@@ -120,6 +123,23 @@ def header_lengths(header: RtpHeader, payload: Callable[[int], bytes]) -> NDArra
         else:
             length[row] = 2**31
     return length
+
+
+def _extension_past_head(header: RtpHeader) -> NDArray[np.bool_]:
+    """Rows whose extension length lies past ``head`` (after CSRCs): read from the payload."""
+    past: NDArray[np.bool_] = header.extension & (header.ext_words < 0)
+    return past
+
+
+def _padding_to_read(header: RtpHeader) -> NDArray[np.bool_]:
+    """Version-2 rows with the P bit: their padding count is the payload's last byte."""
+    wanted: NDArray[np.bool_] = header.padding & (header.version == 2)
+    return wanted
+
+
+def reads_payload(header: RtpHeader) -> NDArray[np.bool_]:
+    """Rows whose payload :func:`header_lengths` or :func:`padding_counts` may read."""
+    return _extension_past_head(header) | _padding_to_read(header)
 
 
 def padding_counts(
@@ -131,7 +151,7 @@ def padding_counts(
     (through ``payload(row)``, a loop over those rows only: padding is rare).
     """
     counts = np.full(len(table), -1, np.int16)
-    wanted = header.padding & (header.version == 2) & (table.caplen == table.length)
+    wanted = _padding_to_read(header) & (table.caplen == table.length)
     wanted &= table.length > 0
     for row in np.flatnonzero(wanted).tolist():
         data = payload(row)
