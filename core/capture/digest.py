@@ -1,4 +1,4 @@
-"""A file's SHA-256 computed on a background thread while the caller decodes the file."""
+"""A file's SHA-256, computed on a thread beside the decoding or when asked for."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from callscope.core.capture.source import file_sha256
 from callscope.core.progress import CancelToken
 
 
-class BackgroundDigest:
+class FileDigest:
     """SHA-256 (hex) of one file, hashed on a daemon thread from the moment it is made.
 
     hashlib releases the GIL on large updates, so the hash runs beside numpy decoding on

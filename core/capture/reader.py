@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from callscope.core.capture.capture import Capture
 from callscope.core.capture.decode import CaptureDecoder
-from callscope.core.capture.digest import BackgroundDigest
+from callscope.core.capture.digest import FileDigest
 from callscope.core.capture.formats import iter_records
 from callscope.core.capture.layers import PayloadFilter
 from callscope.core.capture.records import RecordIndex
@@ -41,7 +41,7 @@ def read_capture(
     """
     report = progress or no_progress
     source = _open_source(path, streamed=keep is not None)
-    digest = BackgroundDigest(path, thread=hash_thread)
+    digest = FileDigest(path, thread=hash_thread)
     try:
         return _decode(source, report, cancel, digest, keep)
     except BaseException:
@@ -100,7 +100,7 @@ def _decode(
     source: _Mapped | _Streamed,
     report: ProgressCallback,
     cancel: CancelToken | None,
-    digest: BackgroundDigest,
+    digest: FileDigest,
     keep: PayloadFilter | None,
 ) -> Capture:
     decoder = CaptureDecoder(keep)
