@@ -76,7 +76,7 @@ class _Streamed:
     def __init__(self, stream: StreamedCapture) -> None:
         self.stream = stream
         self.path, self.size_on_disk = stream.path, stream.size_on_disk
-        self.warnings: list[str] = []  # the gzip layer's come with the last chunk
+        self.warnings: list[str] = []  # the gzip layer's come in a chunk of their own
         self.buffer: memoryview | None = None
         self.total = stream.size_on_disk  # progress counts compressed bytes
 

@@ -13,6 +13,9 @@ from numpy.typing import NDArray
 
 BLOCK = 64
 JITTER_GAIN = 1.0 / 16.0  # RFC 3550 §6.4.1 / A.8: J += (|D| - J) / 16
+_DECAY = (1.0 - JITTER_GAIN) ** np.arange(1, BLOCK + 1, dtype=np.float64)
+"""(15/16)**k for k = 1..BLOCK: how much of the state entering a block is left at row k."""
+_CARRY_BLOCKS = 16  # block ends summed into a block's carry; older ones weigh < 1e-28
 
 
 def interarrival_jitter(diff: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -37,11 +40,6 @@ def interarrival_jitter(diff: NDArray[np.float64]) -> NDArray[np.float64]:
         carry[back:] += ends[:-back] * _DECAY[-1] ** (back - 1)
     local += _DECAY * carry[:, None]
     return local.reshape(-1)[: d.size]
-
-
-_DECAY = (1.0 - JITTER_GAIN) ** np.arange(1, BLOCK + 1, dtype=np.float64)
-"""(15/16)**k for k = 1..BLOCK: how much of the state entering a block is left at row k."""
-_CARRY_BLOCKS = 16
 
 
 def wireshark_running_mean(values: NDArray[np.float64], counts: NDArray[np.int64]) -> float:
