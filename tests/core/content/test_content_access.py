@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -191,3 +192,13 @@ def test_a_device_that_fails_to_open_closes_the_play_record(
     plays = [e for e in log_entries(w.log) if e["action"].startswith("PLAY_")]
     assert [e["action"] for e in plays] == ["PLAY_START", "PLAY_STOP"]
     assert plays[1]["obj"]["t"][0] == plays[1]["obj"]["t"][1]  # nothing was heard
+
+
+def test_a_gzipped_capture_gives_content_its_every_payload(tmp_path: Path) -> None:
+    """Analysis streams gzip and keeps only signalling payloads; content reads it whole."""
+    packed = tmp_path / "demo.pcap.gz"
+    packed.write_bytes(gzip.compress(DEMO.read_bytes()))
+    plain, _ = coarse_levels(ContentSource(DEMO, analyze(DEMO)), 1)
+    gzipped, _ = coarse_levels(ContentSource(packed, analyze(packed)), 1)
+    np.testing.assert_array_equal(gzipped.db, plain.db)
+    assert np.isfinite(plain.db).any()
